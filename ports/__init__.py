@@ -1,0 +1,94 @@
+"""Ports: the interfaces between wing.cloud's services and everything they do not own.
+
+Services depend only on these protocols; `sim/fakes/` implements them in memory, `adapters/` for real.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events import Event
+from ports.outside import DNS, BlobStore, Clock, FlyIO, GitHub, Ids, KeyService
+from ports.state import Apps, Dedupe, Environments, Feed, KeyValue, SecretStore
+from ports.values import (
+    App,
+    CommentRef,
+    DnsEntry,
+    Environment,
+    FeedItem,
+    MachineSpec,
+    RuntimeReport,
+    StoredSecret,
+    WebhookDelivery,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment facts handlers need; read by composition roots, never by handlers."""
+
+    console_url: str = "http://127.0.0.1:8080"
+    dns_zone: str = "wingcloud.test"
+    runtime_image: str = "ghcr.io/winglang/wing-runtime:latest"
+    stale_preview_seconds: int = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything a handler may touch. Built only by a composition root."""
+
+    clock: Clock
+    ids: Ids
+    github: GitHub
+    flyio: FlyIO
+    dns: DNS
+    keys: KeyService
+    blobs: BlobStore
+    apps: Apps
+    environments: Environments
+    secrets: SecretStore
+    dedupe: Dedupe
+    kv: KeyValue
+    feed: Feed
+    settings: Settings = Settings()
+
+
+Handler = Callable[[Any, Ports], Sequence[Event]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """A service as the buses see it: its name and, per received event class, its handler."""
+
+    name: str
+    handlers: Mapping[type[Event], Handler]
+
+
+__all__ = [
+    "DNS",
+    "App",
+    "Apps",
+    "BlobStore",
+    "Clock",
+    "CommentRef",
+    "Dedupe",
+    "DnsEntry",
+    "Environment",
+    "Environments",
+    "Feed",
+    "FeedItem",
+    "FlyIO",
+    "GitHub",
+    "Handler",
+    "Ids",
+    "KeyService",
+    "KeyValue",
+    "MachineSpec",
+    "Ports",
+    "RuntimeReport",
+    "SecretStore",
+    "ServiceDefinition",
+    "Settings",
+    "StoredSecret",
+    "WebhookDelivery",
+]

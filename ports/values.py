@@ -1,0 +1,110 @@
+"""Small frozen values that cross the ports. No I/O, no framework types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from events.models import EnvironmentStatus, EnvironmentType
+
+
+@dataclass(frozen=True)
+class App:
+    id: str
+    name: str
+    owner: str
+    repository: str  # owner/name
+    default_branch: str
+    entrypoint: str
+    installation_id: int
+    created_at: datetime
+    last_commit_sha: str | None = None
+    last_commit_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Environment:
+    id: str
+    app_id: str
+    type: EnvironmentType
+    repository: str
+    branch: str
+    sha: str
+    status: EnvironmentStatus
+    created_at: datetime
+    updated_at: datetime
+    pr_number: int | None = None
+    title: str | None = None
+    deployment_id: str | None = None
+    deployed_sha: str | None = None  # the sha of the current deployment; redeploys are idempotent per sha
+    endpoints: tuple[tuple[str, str], ...] = ()  # (label, url)
+    test_results: tuple[tuple[str, bool, str | None], ...] = ()  # (path, passed, error)
+    error_message: str | None = None
+    fly_app_name: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One GitHub webhook as received: the event name header, the delivery id and the raw body."""
+
+    event: str
+    delivery_id: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class CommentRef:
+    id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    """What the runtime asks fly.io to run for one deployment."""
+
+    app_name: str
+    image: str
+    env: dict[str, str] = field(default_factory=dict)
+    secret_names: tuple[str, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DnsEntry:
+    zone: str
+    name: str  # label inside the zone
+    type: str  # CNAME
+    content: str
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    app_id: str
+    environment_type: EnvironmentType
+    name: str
+    ciphertext: bytes
+    wrapped_key: bytes  # the data key, encrypted by the KeyService
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One console live update."""
+
+    kind: str  # the detail-type that caused it
+    subject: str  # app or environment id
+    summary: str
+    at: datetime
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuntimeReport:
+    """A status callback from the runtime, after its token was verified by the edge."""
+
+    environment_id: str
+    deployment_id: str
+    status: str
+    test_results: tuple[tuple[str, bool, str | None], ...] = ()
+    endpoints: tuple[tuple[str, str], ...] = ()
+    error_message: str | None = None

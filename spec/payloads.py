@@ -1,0 +1,70 @@
+"""Runtime validation of event `detail` payloads against the spec's JSON Schemas (format checking on).
+
+Imported by the generated `events` package at every bus boundary, so it depends on jsonschema only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import best_match
+
+
+class EventValidationError(ValueError):
+    """A payload does not match its event's schema; the message names the event, the field path and why."""
+
+    def __init__(self, detail_type: str, path: str, reason: str) -> None:
+        self.detail_type = detail_type
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{detail_type}: invalid detail at {path}: {reason}")
+
+
+class UnknownEventError(EventValidationError):
+    """The detail-type is not a message of the spec."""
+
+    def __init__(self, detail_type: str) -> None:
+        ValueError.__init__(self, f"unknown detail-type {detail_type!r}: the spec has no such message")
+        self.detail_type = detail_type
+        self.path = ""
+        self.reason = "unknown detail-type"
+
+
+def _path_of(error: Any) -> str:
+    parts = ["detail", *(f"[{p}]" if isinstance(p, int) else str(p) for p in error.absolute_path)]
+    return ".".join(parts).replace(".[", "[")
+
+
+class PayloadValidator:
+    """Compiled validators, one per message, over a bundle of the spec's component schemas."""
+
+    def __init__(self, schemas: Mapping[str, Any], messages: Mapping[str, str]) -> None:
+        root = {"components": {"schemas": dict(schemas)}}
+        self._validators = {
+            name: Draft7Validator(
+                {**root, "$ref": f"#/components/schemas/{schema}"},
+                format_checker=Draft7Validator.FORMAT_CHECKER,
+            )
+            for name, schema in messages.items()
+        }
+
+    @classmethod
+    def from_bundle(cls, path: Path) -> PayloadValidator:
+        bundle = json.loads(path.read_text(encoding="utf-8"))
+        return cls(bundle["schemas"], bundle["messages"])
+
+    @property
+    def detail_types(self) -> frozenset[str]:
+        return frozenset(self._validators)
+
+    def validate(self, detail_type: str, detail: Any) -> None:
+        validator = self._validators.get(detail_type)
+        if validator is None:
+            raise UnknownEventError(detail_type)
+        error = best_match(validator.iter_errors(detail))
+        if error is not None:
+            raise EventValidationError(detail_type, _path_of(error), error.message)
