@@ -75,7 +75,7 @@ class Envelope(EnvelopeBase):
     account: str
     time: AwareDatetime
     region: str
-    resources: list[str] = []
+    resources: tuple[str, ...] = ()
     replay_name: str | None = Field(default=None, alias="replay-name")
 
 

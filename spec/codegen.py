@@ -45,7 +45,7 @@ GENERATOR_FLAGS = [
 
 BASE = '''"""Base classes of the generated models."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -59,8 +59,9 @@ class Event(FrozenModel):
 
     detail_type: ClassVar[str] = ""
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
         cls.detail_type = cls.__name__
 
 
@@ -118,7 +119,7 @@ def _registry(contract: Contract) -> str:
         "    account: str",
         "    time: AwareDatetime",
         "    region: str",
-        "    resources: list[str] = []",
+        "    resources: tuple[str, ...] = ()",
         '    replay_name: str | None = Field(default=None, alias="replay-name")',
         "",
     ]
@@ -144,7 +145,9 @@ def _services(contract: Contract) -> str:
         out += [f"{kind}: dict[str, tuple[type[Event], ...]] = {{"]
         for service in sorted(contract.services):
             items = pick(service)
-            out += [f'    "{service}": ({"".join(f"{n}, " for n in items).rstrip(", ")}{"," if len(items) == 1 else ""}),']
+            out += [
+                f'    "{service}": ({"".join(f"{n}, " for n in items).rstrip(", ")}{"," if len(items) == 1 else ""}),'
+            ]
         out += ["}", ""]
     return "\n".join(out)
 
@@ -157,7 +160,9 @@ def _bundle(contract: Contract) -> str:
     return json.dumps(bundle, indent=1, sort_keys=True) + "\n"
 
 
-INIT = HEADER + '''"""Typed events of the wing.cloud contract, generated from spec/asyncapi.yaml.
+INIT = (
+    HEADER
+    + '''"""Typed events of the wing.cloud contract, generated from spec/asyncapi.yaml.
 
 `validate(detail_type, detail)` checks a raw `detail` against the spec's JSON Schema (formats included).
 """
@@ -166,7 +171,9 @@ from pathlib import Path
 from typing import Any
 
 from events._base import EnvelopeBase, Event, FrozenModel
-from events.models import *  # noqa: F403 - the generated models are this package's public API
+from events.models import (
+{model_imports}
+)
 from events.registry import REGISTRY, AnyEnvelope, AnyEvent, Envelope
 from events.services import RECEIVES, SENDS
 from spec.payloads import EventValidationError, PayloadValidator, UnknownEventError
@@ -186,6 +193,11 @@ def parse(detail_type: str, detail: dict[str, Any]) -> Event:
 
 
 __all__ = [
+{all_names}
+]
+'''
+)
+_INIT_NAMES = [
     "RECEIVES",
     "REGISTRY",
     "SENDS",
@@ -200,15 +212,25 @@ __all__ = [
     "parse",
     "validate",
 ]
-'''
+
+
+def _init(models_source: str) -> str:
+    import re
+
+    models = sorted(set(re.findall(r"^class (\w+)\(", models_source, flags=re.MULTILINE)))
+    return INIT.format(
+        model_imports="\n".join(f"    {m}," for m in models),
+        all_names="\n".join(f'    "{n}",' for n in sorted({*_INIT_NAMES, *models})),
+    )
 
 
 def render(contract: Contract) -> dict[str, str]:
     """File name -> content of every generated file in `events/`."""
+    models = _run_generator(contract)
     return {
-        "__init__.py": INIT,
+        "__init__.py": _format(_init(models)),
         "_base.py": HEADER + BASE,
-        "models.py": _run_generator(contract),
+        "models.py": models,
         "registry.py": _format(_registry(contract)),
         "services.py": _format(_services(contract)),
         "schemas.json": _bundle(contract),
@@ -217,7 +239,7 @@ def render(contract: Contract) -> dict[str, str]:
 
 def _format(source: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--quiet", "--line-length", "110", "-"],
+        [sys.executable, "-m", "ruff", "format", "--quiet", "--line-length", "120", "-"],
         input=source, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return result.stdout
@@ -241,15 +263,20 @@ def write(contract: Contract, target: Path) -> list[Path]:
 
 def stale_diff(contract: Contract, target: Path) -> str:
     """A unified diff of what `write` would change; empty when `events/` is fresh."""
-    chunks = []
+    chunks: list[str] = []
     files = render(contract)
-    present = {p.name for p in target.iterdir() if p.is_file() and p.suffix in {".py", ".json"}} if target.exists() else set()
+    present = (
+        {p.name for p in target.iterdir() if p.is_file() and p.suffix in {".py", ".json"}} if target.exists() else set()
+    )
     for name in sorted(set(files) | present):
         path = target / name
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         new = files.get(name, "")
         if old != new:
             chunks += difflib.unified_diff(
-                old.splitlines(keepends=True), new.splitlines(keepends=True), f"events/{name}", f"events/{name} (from spec)"
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                f"events/{name}",
+                f"events/{name} (from spec)",
             )
     return "".join(chunks)

@@ -107,7 +107,9 @@ class Contract:
                 )
         for key, raw in ((document.get("components") or {}).get("messages") or {}).items():
             name = str(raw.get("name", key))
-            senders = sorted({o.service for o in contract.operations.values() if o.message == key and o.action == "send"})
+            senders = sorted(
+                {o.service for o in contract.operations.values() if o.message == key and o.action == "send"}
+            )
             receivers = sorted(
                 {o.service for o in contract.operations.values() if o.message == key and o.action == "receive"}
             )
@@ -125,7 +127,9 @@ class Contract:
         return contract
 
     def sends(self, service: str) -> tuple[str, ...]:
-        return tuple(sorted({o.message for o in self.operations.values() if o.service == service and o.action == "send"}))
+        return tuple(
+            sorted({o.message for o in self.operations.values() if o.service == service and o.action == "send"})
+        )
 
     def receives(self, service: str) -> tuple[str, ...]:
         return tuple(

@@ -75,11 +75,15 @@ def check_project_rules(document: dict[str, Any], pattern_check: PatternCheck | 
     triggers = document.get("x-triggers") or {}
     for name, raw in services.items():
         if not SERVICE_NAME.match(str(name)):
-            problems.append(SpecProblem(_pointer("x-services", name), f"service name {name!r} must be lower-kebab-case"))
+            problems.append(
+                SpecProblem(_pointer("x-services", name), f"service name {name!r} must be lower-kebab-case")
+            )
         for trigger in (raw or {}).get("triggers", []):
             if trigger not in triggers:
                 problems.append(
-                    SpecProblem(_pointer("x-services", name, "triggers"), f"unknown trigger {trigger!r} (see x-triggers)")
+                    SpecProblem(
+                        _pointer("x-services", name, "triggers"), f"unknown trigger {trigger!r} (see x-triggers)"
+                    )
                 )
 
     components = document.get("components") or {}
@@ -153,7 +157,9 @@ def _check_operations(
         trigger = raw.get("x-trigger")
         if trigger is not None and (raw.get("action") != "send" or trigger not in (document.get("x-triggers") or {})):
             problems.append(
-                SpecProblem(_pointer(*here, "x-trigger"), f"x-trigger {trigger!r} must name an x-triggers entry on a send")
+                SpecProblem(
+                    _pointer(*here, "x-trigger"), f"x-trigger {trigger!r} must name an x-triggers entry on a send"
+                )
             )
         pattern = raw.get("x-eventbridge-pattern")
         if pattern is not None:
@@ -164,11 +170,11 @@ def _check_operations(
         message = contract.messages.get(str(raw.get("name", key)))
         if message is None:
             continue
-        here = ("components", "messages", key)
+        where = _pointer("components", "messages", key)
         if not message.senders and not raw.get("x-external"):
-            problems.append(SpecProblem(_pointer(*here), f"message {key!r} is sent by no service"))
+            problems.append(SpecProblem(where, f"message {key!r} is sent by no service"))
         if not message.receivers and not raw.get("x-terminal"):
-            problems.append(SpecProblem(_pointer(*here), f"message {key!r} is received by no service"))
+            problems.append(SpecProblem(where, f"message {key!r} is received by no service"))
     return problems
 
 
@@ -198,7 +204,9 @@ def check_examples(document: dict[str, Any]) -> list[SpecProblem]:
             try:
                 validator.validate(key, example.get("payload"))
             except EventValidationError as exc:
-                problems.append(SpecProblem(_pointer(*here), f"example contradicts its schema: {exc.path}: {exc.reason}"))
+                problems.append(
+                    SpecProblem(_pointer(*here), f"example contradicts its schema: {exc.path}: {exc.reason}")
+                )
     return problems
 
 

@@ -35,6 +35,7 @@ def _fail(error: SpecError) -> NoReturn:
 def _load(path: Path) -> Contract:
     """Validate the spec, content filters included (with the bus's own pattern engine); exit 1 when invalid."""
     from sim.patterns import validate_pattern
+
     from spec.validate import validate_path
 
     try:
@@ -95,3 +96,7 @@ def spec_codegen(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The `FlyIO` port over the fly.io Machines API (https://api.machines.dev/v1).
+
+The Machines API documents no idempotency header, so idempotency rides on names: an app name is unique
+across fly.io and a machine name is unique within its app. `run_machine` names the machine after its
+idempotency key and looks for it before creating, so a retry after a crash finds the first machine.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from ports.values import MachineSpec
+
+API_URL = "https://api.machines.dev"
+_NOT_NAME = re.compile(r"[^a-z0-9-]+")
+
+
+class FlyIOError(RuntimeError):
+    """The Machines API answered a call with an unexpected status."""
+
+
+def machine_name(idempotency_key: str) -> str:
+    """The machine name that carries an idempotency key (fly.io names: lowercase, digits, dashes)."""
+    return _NOT_NAME.sub("-", idempotency_key.lower()).strip("-")[:63] or "machine"
+
+
+class MachinesClient:
+    """Implements `ports.FlyIO` with one httpx.Client and an org-scoped API token."""
+
+    def __init__(
+        self,
+        token: str,
+        org_slug: str,
+        *,
+        region: str | None = None,
+        client: httpx.Client | None = None,
+        base_url: str = API_URL,
+    ) -> None:
+        self._org = org_slug
+        self._region = region
+        self._http = client or httpx.Client(timeout=30.0)
+        self._base = base_url.rstrip("/") + "/v1"
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    def ensure_app(self, app_name: str) -> None:
+        """Create the app unless it exists; a create that loses a race to another is fine."""
+        if self._call("GET", f"/apps/{app_name}", {200, 404}).status_code == 200:
+            return
+        self._call("POST", "/apps", {201, 409, 422}, {"app_name": app_name, "org_slug": self._org})
+
+    def set_secrets(self, app_name: str, secrets: dict[str, str]) -> None:
+        """Set app secrets (names are case-sensitive); machines see them as environment variables at boot."""
+        if secrets:
+            self._call("POST", f"/apps/{app_name}/secrets", {200, 201}, {"values": dict(secrets)})
+
+    def run_machine(self, spec: MachineSpec, idempotency_key: str) -> str:
+        name = machine_name(idempotency_key)
+        found = self._find_machine(spec.app_name, name)
+        if found:
+            return found
+        body: dict[str, Any] = {
+            "name": name,
+            "config": {"image": spec.image, "env": dict(spec.env), "metadata": dict(spec.metadata)},
+        }
+        if self._region:
+            body["region"] = self._region
+        response = self._call("POST", f"/apps/{spec.app_name}/machines", {200, 201, 409}, body)
+        if response.status_code == 409:  # a concurrent create with our name won: it is our machine
+            found = self._find_machine(spec.app_name, name)
+            if found:
+                return found
+            raise FlyIOError(f"fly.io refused machine {name!r} in {spec.app_name!r} as a duplicate but lists none")
+        return str(response.json()["id"])
+
+    def destroy_app(self, app_name: str) -> None:
+        self._call("DELETE", f"/apps/{app_name}", {200, 202, 204, 404})
+
+    def _find_machine(self, app_name: str, name: str) -> str | None:
+        for machine in self._call("GET", f"/apps/{app_name}/machines", {200}).json():
+            if machine.get("name") == name:
+                return str(machine["id"])
+        return None
+
+    def _call(self, method: str, path: str, ok: set[int], payload: dict[str, Any] | None = None) -> httpx.Response:
+        response = self._http.request(method, self._base + path, headers=self._headers, json=payload)
+        if response.status_code not in ok:
+            raise FlyIOError(f"fly.io {method} {path} answered {response.status_code}: {response.text[:300]}")
+        return response

@@ -1,0 +1,1 @@
+"""In-process simulations of the cloud services wingcloud runs on."""

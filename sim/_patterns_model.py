@@ -1,0 +1,142 @@
+"""Leaf values and compiled field conditions shared by the pattern compiler and the matcher."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Final, TypeAlias
+
+
+class JsonConstant:
+    """JSON ``true``, ``false`` and ``null`` as distinct objects.
+
+    Python's ``True == 1`` (with equal hashes) would let a pattern ``[1]`` match ``true`` and ``[false]``
+    match ``0``; identity-hashed stand-ins keep the JSON constants apart from numbers in sets and dicts.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+TRUE: Final = JsonConstant("true")
+FALSE: Final = JsonConstant("false")
+NULL: Final = JsonConstant("null")
+
+Number: TypeAlias = int | float | Decimal
+# A flattened leaf: strings, numbers (int or Decimal; float only when not finite) and the constants above.
+Value: TypeAlias = str | int | float | Decimal | JsonConstant
+NUMBER_TYPES: Final = frozenset({int, float, Decimal})
+
+
+def canonical_number(number: Number) -> Number:
+    """Return a form of ``number`` equal (and hash-equal) to every other spelling of the same value.
+
+    JSON text is parsed with ``Decimal`` so ``3.0e2`` stays exact; Python floats from a Mapping are turned
+    into the Decimal of their shortest round-trip text so ``0.1`` equals a parsed ``0.1``.
+    """
+    if type(number) is float:
+        return Decimal(repr(number)) if math.isfinite(number) else number
+    if isinstance(number, Decimal) and not number.is_finite():
+        # Decimal NaN raises on ordering comparisons; float NaN just compares false.
+        return float("nan") if number.is_nan() else float(number)
+    return number
+
+
+class Predicate:
+    """An alternative that cannot be looked up in a hash table (numeric range, cidr, wildcard, anything-but)."""
+
+    __slots__ = ("key", "kind", "test")
+
+    def __init__(self, kind: str, key: tuple[object, ...], test: Callable[[Value], bool]) -> None:
+        self.kind = kind
+        # Predicates with equal keys behave identically, so an index can evaluate a shared one once.
+        self.key = key
+        self.test = test
+
+
+class Condition:
+    """What one field path of a pattern branch accepts: the OR of the alternatives listed for it."""
+
+    __slots__ = (
+        "_needs_lower",
+        "_string_ops",
+        "absent_ok",
+        "equals_ic",
+        "exact",
+        "exists",
+        "path",
+        "predicates",
+        "prefixes",
+        "prefixes_ic",
+        "suffixes",
+        "suffixes_ic",
+    )
+
+    def __init__(
+        self,
+        path: tuple[str, ...],
+        *,
+        exact: frozenset[Value] = frozenset(),
+        prefixes: tuple[str, ...] = (),
+        suffixes: tuple[str, ...] = (),
+        equals_ic: frozenset[str] = frozenset(),
+        prefixes_ic: tuple[str, ...] = (),
+        suffixes_ic: tuple[str, ...] = (),
+        predicates: tuple[Predicate, ...] = (),
+        exists: bool = False,
+        absent_ok: bool = False,
+    ) -> None:
+        self.path = path
+        self.exact = exact
+        self.prefixes = prefixes
+        self.suffixes = suffixes
+        # Case-insensitive alternatives are stored lower-cased and compared with the value lower-cased.
+        self.equals_ic = equals_ic
+        self.prefixes_ic = prefixes_ic
+        self.suffixes_ic = suffixes_ic
+        self.predicates = predicates
+        self.exists = exists
+        self.absent_ok = absent_ok
+        self._needs_lower = bool(equals_ic or prefixes_ic or suffixes_ic)
+        self._string_ops = bool(prefixes or suffixes or self._needs_lower)
+
+    @property
+    def has_positive(self) -> bool:
+        """Whether some leaf value can satisfy the condition (it is not only ``exists: false``)."""
+        return bool(self.exists or self.exact or self._string_ops or self.predicates)
+
+    def test(self, values: Sequence[Value]) -> bool:
+        """Whether any of ``values`` (the leaves found at the path) satisfies a positive alternative."""
+        if self.exists:
+            return True
+        exact = self.exact
+        if exact and not exact.isdisjoint(values):
+            return True
+        if self._string_ops:
+            prefixes, suffixes = self.prefixes, self.suffixes
+            for value in values:
+                if type(value) is str:
+                    if prefixes and value.startswith(prefixes):
+                        return True
+                    if suffixes and value.endswith(suffixes):
+                        return True
+                    if self._needs_lower:
+                        lowered = value.lower()
+                        if lowered in self.equals_ic:
+                            return True
+                        if self.prefixes_ic and lowered.startswith(self.prefixes_ic):
+                            return True
+                        if self.suffixes_ic and lowered.endswith(self.suffixes_ic):
+                            return True
+        for predicate in self.predicates:
+            test = predicate.test
+            for value in values:
+                if test(value):
+                    return True
+        return False

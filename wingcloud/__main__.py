@@ -1,0 +1,5 @@
+"""`python -m wingcloud` runs the CLI."""
+
+from wingcloud.cli import main
+
+main()
