@@ -1,25 +1,18 @@
-"""EventBridge's per-target retry policy and the dead-letter record, shared by every durable or in-memory bus.
+"""EventBridge's per-target retry policy, shared by the in-memory and the durable buses.
 
 EventBridge retries a failed target call with exponential backoff and jitter until either
-MaximumRetryAttempts retries were made or the event is older than MaximumEventAgeInSeconds, then writes it
-to the target's dead-letter queue with RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE,
-EXHAUSTED_RETRY_CONDITION and RETRY_ATTEMPTS. Errors that no retry can fix go there at once, without an
-exhausted condition.
+MaximumRetryAttempts retries were made or the event is older than MaximumEventAgeInSeconds; the condition
+that ended it is the dead letter's EXHAUSTED_RETRY_CONDITION.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import timedelta
 
 MAXIMUM_RETRY_ATTEMPTS = "MaximumRetryAttempts"
 MAXIMUM_EVENT_AGE = "MaximumEventAgeInSeconds"
-
-# Error codes of dead letters the bus itself decides; a handler exception's code is its class name.
-INVALID_EVENT = "InvalidEvent"
-CONTRACT_VIOLATION = "ContractViolation"
 
 _MAX_RETRY_ATTEMPTS_LIMIT = 185
 _MIN_EVENT_AGE = timedelta(seconds=60)
@@ -65,7 +58,7 @@ class RetryPolicy:
         """Wait before retry number `attempt` (1 for the retry after the first failure)."""
         if attempt < 1:
             raise ValueError(f"retry numbers start at 1, got {attempt}")
-        ceiling = self.base_delay * 2 ** min(attempt - 1, 62)
+        ceiling = self.base_delay * (1 << min(attempt - 1, 40))
         step = min(self.max_delay, ceiling)
         return step / 2 + step / 2 * rng.random()
 
@@ -91,25 +84,3 @@ class RetryPolicy:
         if condition is not None:
             return RetryStep(None, condition)
         return RetryStep(delay, None)
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    """One event a target could not take, with the reason; `rule` and target are None if rejected at publish.
-
-    `attempts` counts calls of the target (0 when it was never called); RETRY_ATTEMPTS is `retry_attempts`.
-    """
-
-    id: str
-    rule: str | None
-    target_service: str | None
-    envelope: dict[str, Any] = field(repr=False)
-    error_code: str
-    error_message: str
-    exhausted_condition: str | None
-    attempts: int
-    at: datetime
-
-    @property
-    def retry_attempts(self) -> int:
-        return max(self.attempts - 1, 0)

@@ -20,8 +20,8 @@ app.add_typer(cmd_sim.app, name="sim")
 app.add_typer(cmd_deploy.app, name="deploy")
 app.command("serve")(cmd_serve.serve)
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 
 

