@@ -35,6 +35,8 @@ def _reject_constant(name: str) -> NoReturn:
 
 def coerce_event(event: str | bytes | bytearray | Mapping[str, Any]) -> Mapping[str, Any]:
     """Parse JSON text (floats as Decimal so ``3.0e2`` stays exact) and insist on an object."""
+    if type(event) is dict:  # the common case, without the slower ABC checks below
+        return event
     if isinstance(event, str | bytes | bytearray):
         try:
             event = json.loads(event, parse_float=Decimal, parse_constant=_reject_constant)
@@ -199,23 +201,28 @@ def _append(values: Values, chains: Chains, pid: int, leaf: Value, chain: Chain)
 def branch_matches(steps: Sequence[Step], unchecked: Sequence[Step], values: Values, chains: Chains) -> bool:
     """Whether a branch (all its ``steps``) matches; ``unchecked`` are the steps not yet known to hold.
 
-    Array consistency only matters when two of the branch's paths have leaves under arrays; otherwise
-    every path is judged on its own.
+    Each condition is first judged on its own, which settles most branches. Array consistency only
+    matters when two conditions have leaves under the same outermost array (leaves sharing any array
+    share the outermost one), or when ``exists: false`` might hold by hiding leaves in other elements.
     """
-    if chains:
-        arrayed = 0
-        for pid, _ in steps:
-            if pid in chains:
-                arrayed += 1
-        if arrayed > 1:
-            return _consistent_match(steps, values, chains)
     for pid, condition in unchecked:
         found = values.get(pid)
         if found is None:
             if not condition.absent_ok:
                 return False
-        elif not condition.test(found):
+        elif not condition.check(found):
+            if condition.absent_ok and pid in chains:
+                return consistent_match(steps, values, chains)
             return False
+    if chains:
+        roots: set[int] = set()
+        for pid, _ in steps:
+            path_chains = chains.get(pid)
+            if path_chains is not None:
+                root = path_chains[0][0][0]
+                if root in roots:
+                    return consistent_match(steps, values, chains)
+                roots.add(root)
     return True
 
 
@@ -263,13 +270,14 @@ class _ChainNode:
         return states
 
 
-def _consistent_match(steps: Sequence[Step], values: Values, chains: Chains) -> bool:
+def consistent_match(steps: Sequence[Step], values: Values, chains: Chains) -> bool:
     """Exact check: is there a choice of one leaf per condition, all from the same array elements?
 
     ``exists: false`` holds when no leaf of its path is consistent with the chosen leaves.
     """
-    root = _ChainNode()
+    leaves: list[tuple[Chain, int, int]] = []  # (chain, bit if it satisfies, bit if exists: false)
     required = absent_capable = 0
+    shallow = True
     bit = 1
     for pid, condition in steps:
         found = values.get(pid)
@@ -284,16 +292,34 @@ def _consistent_match(steps: Sequence[Step], values: Values, chains: Chains) -> 
                 continue
             return False
         required |= bit
-        if condition.absent_ok:
-            absent_capable |= bit
         present = bit if condition.absent_ok else 0
+        absent_capable |= present
         satisfiable = condition.absent_ok
         for value, chain in zip(found, path_chains, strict=True):
             selectable = bit if condition.test((value,)) else 0
             if selectable or present:
                 satisfiable = True
-                root.add(chain, selectable, present)
+                leaves.append((chain, selectable, present))
+                shallow = shallow and len(chain) == 1
         if not satisfiable:
             return False
         bit <<= 1
+    if not required:
+        return True
+    if shallow and not absent_capable:
+        return _one_element_each(leaves)
+    root = _ChainNode()
+    for chain, selectable, present in leaves:
+        root.add(chain, selectable, present)
     return any((selected | (absent_capable & ~present)) & required == required for selected, present in root.states())
+
+
+def _one_element_each(leaves: list[tuple[Chain, int, int]]) -> bool:
+    """The common case, objects in one level of arrays: per array, one element satisfies its conditions."""
+    by_element: dict[tuple[int, int], int] = {}
+    by_array: dict[int, int] = {}
+    for ((array_id, index),), selectable, _ in leaves:
+        by_element[array_id, index] = by_element.get((array_id, index), 0) | selectable
+        by_array[array_id] = by_array.get(array_id, 0) | selectable
+    covered = {array_id for (array_id, _), mask in by_element.items() if mask == by_array[array_id]}
+    return len(covered) == len(by_array)

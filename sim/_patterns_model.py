@@ -54,10 +54,15 @@ class Predicate:
     __slots__ = ("key", "kind", "test")
 
     def __init__(self, kind: str, key: tuple[object, ...], test: Callable[[Value], bool]) -> None:
+        # "numeric", "excluded" (an anything-but list of values), "anything-but", "wildcard" or "cidr".
         self.kind = kind
         # Predicates with equal keys behave identically, so an index can evaluate a shared one once.
         self.key = key
         self.test = test
+
+
+def _always(values: Sequence[Value]) -> bool:
+    return True
 
 
 class Condition:
@@ -67,6 +72,7 @@ class Condition:
         "_needs_lower",
         "_string_ops",
         "absent_ok",
+        "check",
         "equals_ic",
         "exact",
         "exists",
@@ -105,6 +111,21 @@ class Condition:
         self.absent_ok = absent_ok
         self._needs_lower = bool(equals_ic or prefixes_ic or suffixes_ic)
         self._string_ops = bool(prefixes or suffixes or self._needs_lower)
+        # The matcher calls ``check`` for every candidate rule, so the common shapes get a direct path.
+        self.check: Callable[[Sequence[Value]], bool] = self._specialised_check()
+
+    def _specialised_check(self) -> Callable[[Sequence[Value]], bool]:
+        if self.exists:
+            return _always
+        if self._string_ops:
+            return self.test
+        if not self.predicates:
+            exact = self.exact
+            return lambda values: not exact.isdisjoint(values)
+        if not self.exact and len(self.predicates) == 1:
+            test = self.predicates[0].test
+            return lambda values: any(map(test, values))
+        return self.test
 
     @property
     def has_positive(self) -> bool:

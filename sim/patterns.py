@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
-from sim._patterns_compile import MAX_COMBINATIONS, Branch, InvalidPatternError, compile_branches
+from sim._patterns_compile import MAX_COMBINATIONS, Branch, compile_branches
 from sim._patterns_eval import InvalidEventError, branch_matches, build_trie, coerce_event, flatten
 from sim._patterns_index import RuleIndex
 from sim._patterns_model import Condition
+from sim._patterns_operators import InvalidPatternError
 
 __all__ = [
     "MAX_COMBINATIONS",
