@@ -80,6 +80,15 @@ class ReportRejectionReason(StrEnum):
     unknown_environment = "unknown-environment"
 
 
+class RedeployRefusalReason(StrEnum):
+    """
+    Why a manual redeploy was refused; redeploys are allowed only from running or error.
+    """
+
+    status_not_redeployable = "status-not-redeployable"
+    unknown_environment = "unknown-environment"
+
+
 class StopReason(StrEnum):
     """
     Why an environment was stopped.
@@ -786,6 +795,27 @@ class EnvironmentRedeployRequested(Event):
     requested_by: Annotated[str, Field(max_length=100, min_length=1)]
 
 
+class EnvironmentRedeployRefused(Event):
+    """
+    A manual redeploy was refused and recorded; the environment is unchanged.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    metadata: EventMetadata | None = None
+    environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
+    """
+    Id of an environment.
+    """
+    requested_by: Annotated[str, Field(max_length=100, min_length=1)]
+    status: EnvironmentStatus | None
+    """
+    The environment's status when the request was refused; null when it does not exist.
+    """
+    reason: RedeployRefusalReason
+
+
 class RuntimeProvisioned(Event):
     """
     The runtime then reports statuses.
@@ -1020,6 +1050,10 @@ class EnvironmentReportRejectedPayload(RootModel[EnvironmentReportRejected]):
 
 class EnvironmentRedeployRequestedPayload(RootModel[EnvironmentRedeployRequested]):
     root: EnvironmentRedeployRequested
+
+
+class EnvironmentRedeployRefusedPayload(RootModel[EnvironmentRedeployRefused]):
+    root: EnvironmentRedeployRefused
 
 
 class RuntimeProvisionedPayload(RootModel[RuntimeProvisioned]):

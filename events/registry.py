@@ -18,6 +18,7 @@ from events.models import (
     EnvironmentCreated,
     EnvironmentDeleted,
     EnvironmentDeployRequested,
+    EnvironmentRedeployRefused,
     EnvironmentRedeployRequested,
     EnvironmentReportRejected,
     EnvironmentStatusChanged,
@@ -47,6 +48,7 @@ REGISTRY: dict[str, type[Event]] = {
     "EnvironmentCreated": EnvironmentCreated,
     "EnvironmentDeleted": EnvironmentDeleted,
     "EnvironmentDeployRequested": EnvironmentDeployRequested,
+    "EnvironmentRedeployRefused": EnvironmentRedeployRefused,
     "EnvironmentRedeployRequested": EnvironmentRedeployRequested,
     "EnvironmentReportRejected": EnvironmentReportRejected,
     "EnvironmentStatusChanged": EnvironmentStatusChanged,
@@ -127,6 +129,11 @@ class EnvironmentDeletedEnvelope(Envelope):
 class EnvironmentDeployRequestedEnvelope(Envelope):
     detail_type: Literal["EnvironmentDeployRequested"] = Field(alias="detail-type")
     detail: EnvironmentDeployRequested
+
+
+class EnvironmentRedeployRefusedEnvelope(Envelope):
+    detail_type: Literal["EnvironmentRedeployRefused"] = Field(alias="detail-type")
+    detail: EnvironmentRedeployRefused
 
 
 class EnvironmentRedeployRequestedEnvelope(Envelope):
@@ -220,6 +227,7 @@ AnyEnvelope = Annotated[
     | EnvironmentCreatedEnvelope
     | EnvironmentDeletedEnvelope
     | EnvironmentDeployRequestedEnvelope
+    | EnvironmentRedeployRefusedEnvelope
     | EnvironmentRedeployRequestedEnvelope
     | EnvironmentReportRejectedEnvelope
     | EnvironmentStatusChangedEnvelope
@@ -249,6 +257,7 @@ AnyEvent = (
     | EnvironmentCreated
     | EnvironmentDeleted
     | EnvironmentDeployRequested
+    | EnvironmentRedeployRefused
     | EnvironmentRedeployRequested
     | EnvironmentReportRejected
     | EnvironmentStatusChanged

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from events import Event
-from ports.outside import DNS, BlobStore, Clock, FlyIO, GitHub, Ids, KeyService
+from ports.outside import DNS, BlobStore, Clock, FlyIO, FlyIOError, GitHub, Ids, KeyService
 from ports.state import Apps, Dedupe, Environments, Feed, KeyValue, SecretStore
 from ports.values import (
     App,
+    BranchHead,
     CommentRef,
     DnsEntry,
     Environment,
@@ -69,6 +70,7 @@ __all__ = [
     "App",
     "Apps",
     "BlobStore",
+    "BranchHead",
     "Clock",
     "CommentRef",
     "Dedupe",
@@ -78,6 +80,7 @@ __all__ = [
     "Feed",
     "FeedItem",
     "FlyIO",
+    "FlyIOError",
     "GitHub",
     "Handler",
     "Ids",

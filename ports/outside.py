@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from ports.values import CommentRef, DnsEntry, MachineSpec
+from ports.values import BranchHead, CommentRef, DnsEntry, MachineSpec
+
+
+class FlyIOError(RuntimeError):
+    """fly.io refused a request (a 4xx: bad name, quota, invalid image); retrying the same call cannot help.
+
+    Transient failures (network, 5xx) must raise something else so the bus retries the handler.
+    """
 
 
 class Clock(Protocol):
@@ -31,6 +38,10 @@ class GitHub(Protocol):
 
     def update_webhook_url(self, url: str) -> None:
         """Point the App's webhook at `url` (the preflight side effect at start)."""
+        ...
+
+    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
+        """The last commit of `branch` (GET /repos/{owner}/{repo}/branches/{branch}); None when it does not exist."""
         ...
 
 

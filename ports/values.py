@@ -53,6 +53,14 @@ class WebhookDelivery:
 
 
 @dataclass(frozen=True)
+class BranchHead:
+    """The last commit of a branch."""
+
+    sha: str
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class CommentRef:
     id: int
     created: bool

@@ -1,5 +1,92 @@
-"""`wingcloud sim` commands (being built)."""
+"""`wingcloud sim demo`: the RFC's main workflow on the simulator, printed as it happened.
+
+A newcomer's first look at the event flow without a server: an app is created, a pull request is opened and
+closed, and the trace shows every event, delivery, retry and dead letter in virtual time.
+"""
+
+from __future__ import annotations
+
+import json
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-app = typer.Typer(help="sim commands", no_args_is_help=True)
+app = typer.Typer(
+    help="The in-process simulator: every service on an EventBridge-compatible bus.", no_args_is_help=True
+)
+out = Console(soft_wrap=True)
+
+REPOSITORY = "acme/hello-wing"
+HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+
+
+def _pull_request(action: str) -> bytes:
+    """A minimal App delivery of `pull_request` (the fields wing.cloud reads, as GitHub names them)."""
+    repo = {"full_name": REPOSITORY}
+    body = {
+        "action": action,
+        "number": 7,
+        "installation": {"id": 1},
+        "repository": repo,
+        "sender": {"login": "octocat"},
+        "pull_request": {
+            "number": 7,
+            "title": "Add a queue",
+            "merged": False,
+            "head": {"ref": "add-queue", "sha": HEAD_SHA, "repo": repo},
+            "base": {"ref": "main", "sha": "34c5c7793cb3b279e22454cb6750c80560547b3a", "repo": repo},
+        },
+    }
+    return json.dumps(body).encode()
+
+
+@app.command("demo")
+def demo(
+    chaos: bool = typer.Option(False, "--chaos", help="Duplicate, delay and reorder deliveries (seeded)."),
+    seed: int = typer.Option(0, help="Seed of the bus and of chaos mode."),
+) -> None:
+    """Create an app, open and close a pull request; print environments and the event timeline."""
+    from datetime import timedelta
+
+    from sim.chaos import ChaosConfig
+    from sim.world import World
+
+    config = (
+        ChaosConfig(seed=seed, duplicate_rate=0.3, delay_rate=0.3, max_delay=timedelta(seconds=20)) if chaos else None
+    )
+    world = World(seed=seed, chaos=config)
+    world.github.set_branch_head(REPOSITORY, "main", "34c5c7793cb3b279e22454cb6750c80560547b3a", "Initial commit")
+    created = world.create_app(owner="octocat", name="hello-wing", repository=REPOSITORY, default_branch="main")
+    world.run()
+    world.deliver_webhook("pull_request", _pull_request("opened"), "delivery-opened")
+    world.run()
+    _environments(world, f"after the pull request opened (app {created.id})")
+    world.deliver_webhook("pull_request", _pull_request("closed"), "delivery-closed")
+    world.run()
+    _environments(world, "after the pull request closed")
+
+    out.print("[bold]event timeline[/bold] (virtual time; published events and their deliveries)")
+    for record in world.trace():
+        arrow = f"-> {record.target_service}" if record.target_service else ""
+        note = f"  ({record.error})" if record.error else ""
+        out.print(
+            f"{record.at:%H:%M:%S}  {record.kind:<15} {record.detail_type:<28} {record.source_service:<13} {arrow}{note}",
+            markup=False,
+            highlight=False,
+        )
+    out.print(f"{len(world.events())} events published, {len(world.dead_letters())} dead letters")
+    if world.dead_letters():
+        raise typer.Exit(1)
+
+
+def _environments(world: object, title: str) -> None:
+    from sim.world import World
+
+    assert isinstance(world, World)
+    table = Table(title=title)
+    for column in ("environment", "type", "branch", "status", "endpoints"):
+        table.add_column(column)
+    for env in world.environments():
+        table.add_row(env.id, env.type, env.branch, env.status, " ".join(url for _, url in env.endpoints))
+    out.print(table)

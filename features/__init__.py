@@ -1,0 +1,1 @@
+"""Gherkin workflows of wing.cloud (pytest-bdd), run against any `sim.world.WorldLike` backend."""

@@ -1,0 +1,86 @@
+Feature: Pull requests get preview environments
+  Every app bound to a repository gets one preview per pull request, for its head branch. Synchronize
+  redeploys the live previews of that pull request; closing stops them. Payloads are GitHub's recorded
+  deliveries (../shared/fixtures/github); a derived payload says so in its step.
+
+  Background:
+    Given the repository Codertocat/Hello-World has master at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+
+  Scenario: A pull request on a repository with one app gets a running preview
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    When the webhook "pull_request.opened.json" is delivered
+    Then app "hello" has 1 running preview for pull request #2
+    And the preview of "hello" for pull request #2 follows branch changes at ec26c3e57ca3a959ca5aad62de7213c562f8c821
+    And the delivery caused PullRequestOpened, EnvironmentCreated, EnvironmentDeployRequested, RuntimeProvisioned
+    And fly.io runs 1 machine for the preview of "hello" for pull request #2
+
+  Scenario: Two apps of different users on the same repository each get a preview and a comment
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    And an app "hello-too" of octocat on Codertocat/Hello-World
+    When the webhook "pull_request.opened.json" is delivered
+    Then app "hello" has 1 running preview for pull request #2
+    And app "hello-too" has 1 running preview for pull request #2
+    And pull request #2 of Codertocat/Hello-World has 2 comments, one per app
+
+  Scenario: A pull request on a repository without apps changes nothing
+    When the webhook "pull_request.opened.json" is delivered
+    Then there are no environments
+    And the delivery caused PullRequestOpened
+    And no EnvironmentCreated was published
+
+  @derived_payload
+  Scenario: A pull request from a fork gets no preview
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    When pull request #2 is opened from the fork octocat/Hello-World
+    Then app "hello" has 0 previews for pull request #2
+    And the delivery caused PullRequestOpened
+    And no EnvironmentCreated was published for a preview
+
+  Scenario: The same pull request opened by two deliveries still has one preview
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    When the webhook "pull_request.opened.json" is delivered
+    And the webhook "pull_request.opened.null-body.json" is delivered
+    Then app "hello" has 1 running preview for pull request #2
+    And EnvironmentCreated was published 1 time for a preview
+
+  Scenario: A reopened pull request gets a new preview and the stopped one is left alone
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    And the webhook "pull_request.opened.json" was delivered
+    And the webhook "pull_request.closed.json" was delivered
+    When the webhook "pull_request.reopened.json" is delivered
+    Then app "hello" has 1 running preview for pull request #2
+    And app "hello" has 1 stopped preview for pull request #2
+    And the first preview of "hello" was not touched after it stopped
+
+  @derived_payload
+  Scenario: Synchronize redeploys only the live previews of that pull request
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    And pull request #2 was opened from branch changes at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    And the webhook "pull_request.closed.json" was delivered
+    And pull request #2 was reopened from branch changes at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    And pull request #3 was opened from branch other at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    When the webhook "pull_request.synchronize.json" is delivered
+    Then the live preview of "hello" for pull request #2 is running at ec26c3e57ca3a959ca5aad62de7213c562f8c821 on its 2nd deployment
+    And the first preview of "hello" was not touched after it stopped
+    And the live preview of "hello" for pull request #3 is running at f95f852bd8fca8fcc58a9a2d6c842781e32a215e on its 1st deployment
+    And the production environment of "hello" is running at f95f852bd8fca8fcc58a9a2d6c842781e32a215e on its 1st deployment
+
+  Scenario Outline: Closing a pull request stops its previews, merged or not, and skips stopped ones
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    And an app "hello-too" of octocat on Codertocat/Hello-World
+    And the webhook "pull_request.opened.json" was delivered
+    When the webhook "<fixture>" is delivered
+    And the webhook "<fixture>" is delivered under another delivery id
+    Then every preview for pull request #2 is stopped
+    And each preview for pull request #2 was stopped once, because pull-request-closed
+    And the production environment of "hello" is running
+    And the production environment of "hello-too" is running
+    And no DNS record of a preview remains
+    And fly.io destroyed the app of every preview
+    And the comment of "hello" on pull request #2 of Codertocat/Hello-World shows "stopped"
+    And the logs of every preview are purged
+
+    Examples:
+      | fixture                                 |
+      | pull_request.closed.json                |
+      | pull_request.closed.merged.derived.json |

@@ -1,0 +1,72 @@
+"""Steps of pull_requests.feature."""
+
+from __future__ import annotations
+
+from pytest_bdd import parsers, scenarios, then, when
+
+from events.models import EnvironmentStatus
+from features import queries as q
+from features.conftest import Outcome, deliver
+from sim.world import WorldLike
+
+scenarios("pull_requests.feature")
+
+
+@when(parsers.parse("pull request #{number:d} is opened from the fork {fork}"), target_fixture="outcome")
+def fork_pull_request(world: WorldLike, number: int, fork: str) -> Outcome:
+    """DERIVED from pull_request.opened.json: the head branch lives in `fork`."""
+    payload = q.fixture_json("pull_request.opened.json")
+    payload["pull_request"]["head"]["repo"]["full_name"] = fork
+    payload["pull_request"]["head"]["repo"]["owner"]["login"] = fork.split("/")[0]
+    payload["pull_request"]["head"]["label"] = f"{fork.split('/')[0]}:{payload['pull_request']['head']['ref']}"
+    return Outcome(deliver(world, "pull_request.opened.json", q.as_body(payload)))
+
+
+@then(parsers.parse('the preview of "{name}" for pull request #{pr:d} follows branch {branch} at {sha}'))
+def preview_follows(world: WorldLike, name: str, pr: int, branch: str, sha: str) -> None:
+    """The preview tracks the pull request's head."""
+    env = q.live_preview(world, name, pr)
+    assert (env.branch, env.sha, env.deployed_sha, env.repository) == (branch, sha, sha, "Codertocat/Hello-World")
+
+
+@then(parsers.parse('fly.io runs {count:d} machine for the preview of "{name}" for pull request #{pr:d}'))
+def machines_of_preview(world: WorldLike, count: int, name: str, pr: int) -> None:
+    """One machine per deployment, in the preview's own fly.io app."""
+    env = q.live_preview(world, name, pr)
+    fly_app = world.flyio.apps["wc-" + env.id.replace("_", "-")]
+    assert list(fly_app.machines) == [env.deployment_id][:count] and len(fly_app.machines) == count
+
+
+@then(parsers.parse("pull request #{pr:d} of {repository} has {count:d} comments, one per app"))
+def one_comment_per_app(world: WorldLike, pr: int, repository: str, count: int) -> None:
+    """Each app keeps its own comment, listing its own preview."""
+    comments = world.github.comments_on(repository, pr)
+    assert len(comments) == count
+    for app in world.apps():
+        [mine] = [c for c in comments if app.id in c.marker]
+        [preview] = q.previews(world, app.name, pr)
+        assert preview.id in mine.body and f"### wing.cloud · {app.name}" in mine.body
+
+
+@then(parsers.parse('the first preview of "{name}" was not touched after it stopped'))
+def first_preview_untouched(world: WorldLike, name: str) -> None:
+    """The oldest preview stayed stopped: stopped once, nothing deployed or changed after its stop."""
+    first = q.previews(world, name, 2)[0]
+    assert first.status == EnvironmentStatus.stopped
+    assert len(q.about(world, "EnvironmentStopped", first.id)) == 1
+    stop_at = q.about(world, "EnvironmentStopped", first.id)[0]["metadata"]["occurred_at"]
+    later = [
+        d
+        for kind in ("EnvironmentStatusChanged", "EnvironmentDeployRequested")
+        for d in q.about(world, kind, first.id)
+        if d["metadata"]["occurred_at"] > stop_at
+    ]
+    assert later == [] and len(q.deployments_of(world, first.id)) == 1
+
+
+@then("the logs of every preview are purged")
+def preview_logs_purged(world: WorldLike) -> None:
+    """A stopped preview's deployment log is deleted; it had one while it ran."""
+    previews = [e for e in world.environments() if e.pr_number is not None]
+    assert previews and all(world.logs(e.id) == "" for e in previews)
+    assert all(q.about(world, "RuntimeStatusReported", e.id) for e in previews)

@@ -1,0 +1,79 @@
+"""Steps of secrets.feature."""
+
+from __future__ import annotations
+
+import json
+
+from pytest_bdd import given, parsers, scenarios, then
+
+from features import queries as q
+from sim.world import WorldLike
+
+scenarios("secrets.feature")
+
+
+@given(parsers.parse('codertocat stores the {env_type} secret {secret} of "{name}" as "{value}"'))
+def store_secret(world: WorldLike, env_type: str, secret: str, name: str, value: str) -> None:
+    """Through the API, then everything settles."""
+    world.create_secret(q.app_named(world, name).id, env_type, secret, value)
+    world.run()
+
+
+@then(parsers.parse('fly.io gave the preview of "{name}" for pull request #{pr:d} the secret {secret} = "{value}"'))
+def fly_got_secret(world: WorldLike, name: str, pr: int, secret: str, value: str) -> None:
+    """The runtime decrypted it at deploy time and handed it to fly.io, and only the preview's."""
+    env = q.live_preview(world, name, pr)
+    assert world.flyio.apps["wc-" + env.id.replace("_", "-")].secrets == {secret: value}
+
+
+@then(
+    parsers.parse(
+        'the machine of the preview of "{name}" for pull request #{pr:d} names the secret {secret} without its value'
+    )
+)
+def machine_names_secret(world: WorldLike, name: str, pr: int, secret: str) -> None:
+    """The machine spec carries secret names only."""
+    env = q.live_preview(world, name, pr)
+    fly_app = world.flyio.apps["wc-" + env.id.replace("_", "-")]
+    [spec] = fly_app.specs.values()
+    assert spec.secret_names == (secret,)
+    assert all(secret not in value for value in spec.env.values())
+
+
+@then(parsers.parse('no published event, trace record, dead letter, log or feed item contains "{value}"'))
+def nowhere(world: WorldLike, value: str) -> None:
+    """Secrets never travel on the bus or land in a record a human reads."""
+    assert value not in json.dumps(world.events())
+    assert value not in repr(world.trace())
+    assert value not in repr(world.dead_letters())
+    assert value not in repr(world.feed())
+    assert all(value not in world.logs(env.id) for env in world.environments())
+    assert all(value not in repr(call) for call in world.flyio.calls)
+
+
+@then("the secret store holds neither value in plaintext")
+def no_plaintext_at_rest(world: WorldLike) -> None:
+    """Only ciphertext and wrapped keys are stored."""
+    stored = world.stored_secret_bytes()
+    assert len(stored) == 2
+    assert all(b"s3cr3t" not in blob for blob in stored)
+
+
+@then(parsers.parse('the secrets of "{name}" are listed masked'))
+def listed_masked(world: WorldLike, name: str) -> None:
+    """The API lists names and environment types, never values."""
+    views = world.list_secrets(q.app_named(world, name).id)
+    assert sorted((v.name, v.environment_type.value) for v in views) == [
+        ("API_TOKEN", "preview"),
+        ("API_TOKEN", "production"),
+    ]
+    assert all(set(v.value) == {"•"} for v in views)
+
+
+@then(parsers.parse("SecretCreated was published {count:d} times, naming {secret} only"))
+def secret_events(world: WorldLike, count: int, secret: str) -> None:
+    """The events carry the name, never the value."""
+    created = q.details(world, "SecretCreated")
+    assert len(created) == count
+    assert all({k for k in d if k != "metadata"} == {"app_id", "environment_type", "name"} for d in created)
+    assert {d["name"] for d in created} == {secret}

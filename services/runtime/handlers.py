@@ -1,0 +1,84 @@
+"""Runs deployments on fly.io: one fly app per environment, one machine per deployment."""
+
+from __future__ import annotations
+
+from events import (
+    EnvironmentDeployRequested,
+    EnvironmentStopped,
+    Event,
+    RuntimeDestroyed,
+    RuntimeProvisioned,
+    RuntimeProvisioningFailed,
+)
+from ports import FlyIOError, MachineSpec, Ports, Settings
+from services.secrets import read_for_deploy
+
+_DESTROYED = "runtime:destroyed:"
+_PROVISIONED = "runtime:provisioned:"
+
+
+def fly_app_name(environment_id: str) -> str:
+    """The fly.io app of an environment: `env_00001` -> `wc-env-00001`."""
+    return "wc-" + environment_id.replace("_", "-").lower()
+
+
+def machine_spec(
+    event: EnvironmentDeployRequested, app_name: str, secret_names: tuple[str, ...], settings: Settings
+) -> MachineSpec:
+    """What fly.io runs for one deployment: the Wing runtime, told what to check out and where to report."""
+    return MachineSpec(
+        app_name=app_name,
+        image=settings.runtime_image,
+        env={
+            "GIT_REPO": event.repository,
+            "GIT_SHA": event.sha,
+            "ENTRYPOINT": event.entrypoint,
+            "ENVIRONMENT_ID": event.environment_id,
+            "DEPLOYMENT_ID": event.deployment_id,
+            "WINGCLOUD_REPORT_URL": f"{settings.console_url}/runtime/reports",
+        },
+        secret_names=secret_names,
+        metadata={"environment_id": event.environment_id, "deployment_id": event.deployment_id},
+    )
+
+
+def provision_deployment(event: EnvironmentDeployRequested, ports: Ports) -> list[Event]:
+    """Start the deployment's machine with the secrets of its environment type; a 4xx from fly.io fails it."""
+    if ports.kv.get(_DESTROYED + event.environment_id) is not None:
+        return []  # the stop overtook this request: start nothing for a stopped environment
+    if ports.kv.get(_PROVISIONED + event.deployment_id) is not None:
+        return []  # a repeated delivery: this deployment's machine runs already
+    app_name = fly_app_name(event.environment_id)
+    secrets = read_for_deploy(event.app_id, event.type, ports)
+    spec = machine_spec(event, app_name, tuple(sorted(secrets)), ports.settings)
+    try:
+        ports.flyio.ensure_app(app_name)
+        ports.flyio.set_secrets(app_name, secrets)
+        machine_id = ports.flyio.run_machine(spec, idempotency_key=event.deployment_id)
+    except FlyIOError as error:
+        ports.kv.put(_PROVISIONED + event.deployment_id, "failed")
+        message = str(error) or type(error).__name__
+        return [
+            RuntimeProvisioningFailed(
+                environment_id=event.environment_id, deployment_id=event.deployment_id, error_message=message
+            )
+        ]
+    ports.kv.put(_PROVISIONED + event.deployment_id, machine_id)
+    return [
+        RuntimeProvisioned(
+            environment_id=event.environment_id,
+            deployment_id=event.deployment_id,
+            fly_app_name=app_name,
+            machine_id=machine_id,
+        )
+    ]
+
+
+def destroy_runtime(event: EnvironmentStopped, ports: Ports) -> list[Event]:
+    """A stopped environment's fly app is destroyed, once; later deploy requests for it start nothing."""
+    if ports.kv.get(_DESTROYED + event.environment_id) is not None:
+        return []
+    app_name = fly_app_name(event.environment_id)
+    ports.flyio.destroy_app(app_name)
+    ports.kv.put(_DESTROYED + event.environment_id, event.deployment_id or "-")
+    return [RuntimeDestroyed(environment_id=event.environment_id, fly_app_name=app_name)]

@@ -1,0 +1,57 @@
+"""Rows for tests: an app and an environment with sensible defaults (Codertocat/Hello-World, PR #2)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from events.models import EnvironmentStatus, EnvironmentType
+from ports import App, Environment
+from sim.fakes import EPOCH
+
+SHA_A = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
+SHA_B = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+
+
+def an_app(app_id: str = "app_1", **changes: Any) -> App:
+    app = App(
+        id=app_id,
+        name="hello",
+        owner="codertocat",
+        repository="Codertocat/Hello-World",
+        default_branch="master",
+        entrypoint="main.w",
+        installation_id=1,
+        created_at=EPOCH,
+        last_commit_sha=SHA_A,
+        last_commit_message="Initial commit",
+    )
+    return replace(app, **changes)
+
+
+def an_environment(
+    environment_id: str = "env_1",
+    *,
+    app_id: str = "app_1",
+    status: EnvironmentStatus = EnvironmentStatus.running,
+    env_type: EnvironmentType = EnvironmentType.preview,
+    at: datetime = EPOCH,
+    **changes: Any,
+) -> Environment:
+    preview = env_type == EnvironmentType.preview
+    env = Environment(
+        id=environment_id,
+        app_id=app_id,
+        type=env_type,
+        repository="Codertocat/Hello-World",
+        branch="changes" if preview else "master",
+        sha=SHA_A,
+        status=status,
+        created_at=at,
+        updated_at=at,
+        pr_number=2 if preview else None,
+        deployment_id="dep_1",
+        deployed_sha=SHA_A,
+    )
+    return replace(env, **changes)

@@ -1,0 +1,133 @@
+"""The runtime service: fly.io provisioning with secrets, destroy on stop, the report edge."""
+
+from __future__ import annotations
+
+import pytest
+
+from events import (
+    EnvironmentDeployRequested,
+    EnvironmentStopped,
+    RuntimeDestroyed,
+    RuntimeProvisioned,
+    RuntimeProvisioningFailed,
+    RuntimeStatusReported,
+)
+from ports import RuntimeReport
+from services import runtime, secrets
+from services.runtime import InvalidReportError, accept_report, fly_app_name
+from services.runtime.handlers import destroy_runtime, provision_deployment
+from sim.fakes import Fakes
+from sim.fakes.builders import SHA_A
+
+
+def deploy_requested(deployment_id: str = "dep_1", env_type: str = "preview") -> EnvironmentDeployRequested:
+    return EnvironmentDeployRequested.model_validate(
+        {
+            "environment_id": "env_1",
+            "app_id": "app_1",
+            "type": env_type,
+            "repository": "Codertocat/Hello-World",
+            "branch": "changes",
+            "pr_number": 2,
+            "deployment_id": deployment_id,
+            "sha": SHA_A,
+            "entrypoint": "main.w",
+            "installation_id": 1,
+        }
+    )
+
+
+STOPPED = EnvironmentStopped.model_validate(
+    {
+        "environment_id": "env_1",
+        "app_id": "app_1",
+        "type": "preview",
+        "repository": "Codertocat/Hello-World",
+        "branch": "changes",
+        "pr_number": 2,
+        "deployment_id": "dep_1",
+        "reason": "pull-request-closed",
+    }
+)
+
+
+def test_fly_app_names_are_valid_and_per_environment() -> None:
+    assert fly_app_name("env_00001") == "wc-env-00001"
+
+
+def test_a_deploy_starts_one_machine_with_the_secrets_of_its_environment_type() -> None:
+    fakes = Fakes()
+    ports = fakes.ports()
+    secrets.create_secret("app_1", "preview", "API_TOKEN", "preview-value", ports)
+    secrets.create_secret("app_1", "production", "API_TOKEN", "production-value", ports)
+    [provisioned] = provision_deployment(deploy_requested(), ports)
+    assert isinstance(provisioned, RuntimeProvisioned)
+    assert (provisioned.fly_app_name, provisioned.deployment_id) == ("wc-env-1", "dep_1")
+    app = fakes.flyio.apps["wc-env-1"]
+    assert app.secrets == {"API_TOKEN": "preview-value"}
+    spec = app.specs[provisioned.machine_id]
+    assert spec.env["GIT_SHA"] == SHA_A and spec.env["ENTRYPOINT"] == "main.w"
+    assert spec.secret_names == ("API_TOKEN",) and "preview-value" not in repr(spec)
+    assert "preview-value" not in repr(fakes.flyio.calls)
+
+
+def test_a_repeated_deploy_request_starts_nothing_more() -> None:
+    fakes = Fakes()
+    provision_deployment(deploy_requested(), fakes.ports())
+    assert provision_deployment(deploy_requested(), fakes.ports()) == []
+    assert len(fakes.flyio.called("run_machine")) == 1
+
+
+def test_a_refusal_from_fly_fails_the_deployment() -> None:
+    fakes = Fakes()
+    fakes.flyio.refuse_with = "422: app name wc-env-1 is taken"
+    [failed] = provision_deployment(deploy_requested(), fakes.ports())
+    assert isinstance(failed, RuntimeProvisioningFailed)
+    assert failed.error_message == "422: app name wc-env-1 is taken"
+
+
+def test_a_transient_failure_propagates_for_the_bus_to_retry() -> None:
+    fakes = Fakes()
+
+    def broken(*_: object, **__: object) -> str:
+        raise ConnectionError("fly.io unreachable")
+
+    fakes.flyio.run_machine = broken  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        provision_deployment(deploy_requested(), fakes.ports())
+
+
+def test_stop_destroys_the_fly_app_once_and_blocks_late_deploys() -> None:
+    fakes = Fakes()
+    [destroyed] = destroy_runtime(STOPPED, fakes.ports())
+    assert destroyed == RuntimeDestroyed(environment_id="env_1", fly_app_name="wc-env-1")
+    assert destroy_runtime(STOPPED, fakes.ports()) == []
+    assert provision_deployment(deploy_requested("dep_2"), fakes.ports()) == []
+    assert fakes.flyio.called("destroy_app") == fakes.flyio.calls and len(fakes.flyio.calls) == 1
+
+
+def test_a_report_becomes_an_event() -> None:
+    report = RuntimeReport("env_1", "dep_1", "running", (("t", True, None),), (("website", "https://x.fly.dev/"),))
+    [event] = accept_report(report, Fakes().ports())
+    assert isinstance(event, RuntimeStatusReported)
+    assert event.status.value == "running" and event.endpoints[0].label == "website"
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        (RuntimeReport("env_1", "dep_1", "stopped"), "status 'stopped' is not one of"),
+        (
+            RuntimeReport("env_1", "dep_1", "running", endpoints=(("Web Site", "https://x/"),)),
+            "label: String should match",
+        ),
+        (RuntimeReport("env_1", "not-a-deployment", "running"), "deployment_id"),
+    ],
+)
+def test_a_report_breaking_the_contract_is_refused(report: RuntimeReport, message: str) -> None:
+    with pytest.raises(InvalidReportError, match=message):
+        accept_report(report, Fakes().ports())
+
+
+def test_the_service_handles_deploys_and_stops() -> None:
+    assert set(runtime.SERVICE.handlers) == {EnvironmentDeployRequested, EnvironmentStopped}
