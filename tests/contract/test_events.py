@@ -102,7 +102,17 @@ def test_codegen_check_fails_after_a_schema_edit_and_passes_after_regeneration(t
     spec.write_text(edited)
 
     def codegen(*extra: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "wingcloud.cli", "spec", "codegen", "--spec", str(spec), "--target", str(target)]
+        command = [
+            sys.executable,
+            "-m",
+            "wingcloud.cli",
+            "spec",
+            "codegen",
+            "--spec",
+            str(spec),
+            "--target",
+            str(target),
+        ]
         return subprocess.run([*command, *extra], capture_output=True, text=True, check=False, timeout=300)
 
     stale = codegen("--check")
