@@ -43,7 +43,7 @@ class EnvironmentType(StrEnum):
 
 class EnvironmentStatus(StrEnum):
     """
-    Environment state. Transitions: initializing -> deploying -> running-tests -> running-server | tests-error -> running; any -> error; any -> stopped; running | error | stopped (manual only) -> initializing on redeploy.
+    Environment state. Reports move a deployment forward: initializing -> deploying -> running-tests -> running-server | tests-error -> running, or to error, skipping ahead but never back (deliveries are unordered). A new commit moves any live status to initializing; a user may redeploy only from running or error; anything live can be stopped; stopped is final.
     """
 
     initializing = "initializing"
