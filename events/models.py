@@ -165,9 +165,7 @@ class PullRequestOpened(Event):
     """
     GitHub App installation id.
     """
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -176,9 +174,7 @@ class PullRequestOpened(Event):
     Pull request number in its repository.
     """
     title: Annotated[str, Field(max_length=1024)]
-    head_branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -186,15 +182,11 @@ class PullRequestOpened(Event):
     """
     Full 40-hex git commit sha.
     """
-    base_branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    base_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
-    head_repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    head_repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -222,9 +214,7 @@ class PullRequestReopened(Event):
     """
     GitHub App installation id.
     """
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -233,9 +223,7 @@ class PullRequestReopened(Event):
     Pull request number in its repository.
     """
     title: Annotated[str, Field(max_length=1024)]
-    head_branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -243,15 +231,11 @@ class PullRequestReopened(Event):
     """
     Full 40-hex git commit sha.
     """
-    base_branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    base_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
-    head_repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    head_repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -279,9 +263,7 @@ class PullRequestSynchronized(Event):
     """
     GitHub App installation id.
     """
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -289,9 +271,7 @@ class PullRequestSynchronized(Event):
     """
     Pull request number in its repository.
     """
-    head_branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -322,9 +302,7 @@ class PullRequestClosed(Event):
     """
     GitHub App installation id.
     """
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -332,9 +310,7 @@ class PullRequestClosed(Event):
     """
     Pull request number in its repository.
     """
-    head_branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -362,15 +338,11 @@ class BranchPushed(Event):
     """
     GitHub App installation id.
     """
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -396,9 +368,7 @@ class PullRequestCommentUpserted(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -456,21 +426,15 @@ class AppCreated(Event):
     """
     User who owns the app.
     """
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    default_branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    default_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
-    entrypoint: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")
-    ]
+    entrypoint: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")]
     """
     Path of the Wing entrypoint file in the repository.
     """
@@ -493,9 +457,7 @@ class AppDeleted(Event):
     """
     Id of a wing.cloud app.
     """
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
@@ -514,15 +476,11 @@ class AppEntrypointChanged(Event):
     """
     Id of a wing.cloud app.
     """
-    entrypoint: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")
-    ]
+    entrypoint: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")]
     """
     Path of the Wing entrypoint file in the repository.
     """
-    previous_entrypoint: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")
-    ]
+    previous_entrypoint: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")]
     """
     Path of the Wing entrypoint file in the repository.
     """
@@ -541,9 +499,7 @@ class AppLastCommitUpdated(Event):
     """
     Id of a wing.cloud app.
     """
-    branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -572,15 +528,11 @@ class EnvironmentCreated(Event):
     Id of a wing.cloud app.
     """
     type: EnvironmentType
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -613,15 +565,11 @@ class EnvironmentDeployRequested(Event):
     Id of a wing.cloud app.
     """
     type: EnvironmentType
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -637,9 +585,7 @@ class EnvironmentDeployRequested(Event):
     """
     Full 40-hex git commit sha.
     """
-    entrypoint: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")
-    ]
+    entrypoint: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s]+\\.(w|main\\.w|ts)$")]
     """
     Path of the Wing entrypoint file in the repository.
     """
@@ -667,15 +613,11 @@ class EnvironmentStatusChanged(Event):
     Id of a wing.cloud app.
     """
     type: EnvironmentType
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -716,15 +658,11 @@ class EnvironmentStopped(Event):
     Id of a wing.cloud app.
     """
     type: EnvironmentType
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    branch: Annotated[
-        str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")
-    ]
+    branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
     Git branch name without refs/heads/.
     """
@@ -954,9 +892,7 @@ class EndpointsChanged(Event):
     Id of a wing.cloud app.
     """
     type: EnvironmentType
-    repository: Annotated[
-        str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    ]
+    repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """

@@ -226,7 +226,7 @@ def _init(models_source: str) -> str:
 
 def render(contract: Contract) -> dict[str, str]:
     """File name -> content of every generated file in `events/`."""
-    models = _run_generator(contract)
+    models = _format(_run_generator(contract))
     return {
         "__init__.py": _format(_init(models)),
         "_base.py": HEADER + BASE,
