@@ -25,7 +25,7 @@ from sim.chaos import ChaosConfig
 from sim.fakes import RuntimeScript
 from sim.world import WorldLike
 
-BACKENDS = {"sim": "sim.world:World"}
+BACKENDS = {"sim": "sim.world:World", "eventbridge": "adapters.eventbridge.offline.world:world"}
 TAGS = {
     "decision": "a scenario that states a recorded decision (docs/decisions/)",
     "derived_payload": "a scenario that edits a recorded GitHub payload (said in its step)",

@@ -1,5 +1,115 @@
-"""`wingcloud deploy` commands (being built)."""
+"""`wingcloud deploy`: deploy to AWS (or an emulator such as moto), and generate the CloudFormation template."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
 
 import typer
+from rich.console import Console
 
-app = typer.Typer(help="deploy commands", no_args_is_help=True)
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = REPO / "deploy" / "cloudformation.json"
+
+app = typer.Typer(
+    help="Deploy wing.cloud on Amazon EventBridge, SQS and Lambda; `deploy template` writes the template.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def deploy(
+    ctx: typer.Context,
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="AWS endpoint, e.g. a moto server (http://127.0.0.1:5000)"
+    ),
+    region: str = typer.Option(
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1", "--region"
+    ),
+    stack_name: str = typer.Option("wingcloud", "--stack-name"),
+    bus_name: str = typer.Option("wingcloud", "--bus-name", help="Name of the custom event bus"),
+    artifacts_bucket: str | None = typer.Option(
+        None, "--artifacts-bucket", help="S3 bucket for the package and template (default: created per account)"
+    ),
+    dependencies: Path | None = typer.Option(
+        None, "--dependencies", help="A `pip install --target` folder to bundle into the Lambda package"
+    ),
+    event_source_mappings: bool | None = typer.Option(
+        None,
+        "--event-source-mappings/--no-event-source-mappings",
+        help="Let Lambda consume the queues (default: on for AWS, off with --endpoint-url: emulators run no code)",
+    ),
+    outside_credentials_secret: str = typer.Option(
+        "", "--outside-credentials-secret", help="ARN of the Secrets Manager secret with GitHub/fly.io/dnsimple keys"
+    ),
+) -> None:
+    """Create or update the stack from the generated template (`wingcloud deploy template` shows it)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import boto3
+
+    from adapters.eventbridge import package
+    from adapters.eventbridge.deploy import DeployError
+    from adapters.eventbridge.deploy import deploy as deploy_stack
+    from adapters.eventbridge.runtime import AwsClients
+    from spec.contract import Contract
+
+    session = boto3.session.Session(region_name=region)
+    if endpoint_url and session.get_credentials() is None:
+        session = boto3.session.Session(
+            region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+    try:
+        deployment = deploy_stack(
+            Contract.load(),
+            AwsClients(session, endpoint_url),
+            stack_name=stack_name,
+            bus_name=bus_name,
+            artifacts_bucket=artifacts_bucket,
+            code=package.build(dependencies),
+            event_source_mappings=event_source_mappings if event_source_mappings is not None else not endpoint_url,
+            outside_credentials_secret=outside_credentials_secret,
+        )
+    except DeployError as error:
+        err.print(f"[red]deploy failed[/red]: {error}", highlight=False)
+        raise typer.Exit(1) from error
+    out.print(f"stack {deployment.stack_name}: bus {deployment.bus_name}, {len(deployment.functions)} functions")
+    for service, function in sorted(deployment.functions.items()):
+        out.print(f"  {service}: {function}", highlight=False)
+    for note in deployment.notes:
+        out.print(f"  note: {note}", highlight=False)
+
+
+@app.command("template")
+def template(
+    format: str = typer.Option("cloudformation", "--format", help="Only `cloudformation` for now"),
+    path: Path = typer.Option(TEMPLATE_PATH, "--out", help="Where to write it; `-` for stdout"),
+    check: bool = typer.Option(False, "--check", help="Exit 1 with a diff when the file is stale"),
+) -> None:
+    """Write the CloudFormation template generated from spec/asyncapi.yaml (deterministic)."""
+    if format != "cloudformation":
+        err.print(f"[red]unknown format[/red] {format!r}: only `cloudformation` is supported")
+        raise typer.Exit(2)
+    from adapters.eventbridge.template import render
+    from spec.contract import Contract
+
+    text = render(Contract.load())
+    if str(path) == "-":
+        typer.echo(text, nl=False)
+        return
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(path), "generated", lineterm="")
+            out.print("\n".join(list(diff)[:200]), markup=False, highlight=False)
+            err.print(f"[red]{path} is stale[/red]: run `wingcloud deploy template`")
+            raise typer.Exit(1)
+        out.print(f"{path} is up to date")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {path}")

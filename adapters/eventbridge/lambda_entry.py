@@ -1,0 +1,79 @@
+"""The Lambda entry point of every wing.cloud function: `adapters.eventbridge.lambda_entry.handler`.
+
+Which service a function runs comes from `WINGCLOUD_SERVICE`; its ports, publisher and router are built on
+the first invocation and kept for the container's life. Importing this module connects to nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from adapters.eventbridge.consumer import Consumer, Tick
+from adapters.eventbridge.publisher import Publisher
+from adapters.eventbridge.runtime import AwsClients, LambdaSettings, Outside, build_ports
+from adapters.eventbridge.state import DynamoOutbox
+
+if TYPE_CHECKING:
+    from sim.routing import Router
+
+
+class UnknownServiceError(LookupError):
+    """WINGCLOUD_SERVICE names no service of `services.ALL_SERVICES`."""
+
+
+def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
+    """Lambda calls this with an SQS batch (from the event source mapping) or an EventBridge event."""
+    return consumer().handle(event)
+
+
+@functools.cache
+def consumer() -> Consumer:
+    """This container's consumer, built once from the environment."""
+    return build_consumer(LambdaSettings())  # fields come from the environment
+
+
+def build_consumer(
+    settings: LambdaSettings, clients: AwsClients | None = None, outside: Outside | None = None
+) -> Consumer:
+    """Wire one service: its handlers from `services.ALL_SERVICES`, ports from the settings, the publisher."""
+    from services import ALL_SERVICES
+
+    definitions = {definition.name: definition for definition in ALL_SERVICES}
+    if settings.service not in definitions:
+        raise UnknownServiceError(
+            f"WINGCLOUD_SERVICE={settings.service!r} is not a service (known: {', '.join(sorted(definitions))})"
+        )
+    clients = clients or AwsClients(endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    outbox = None
+    if settings.dedupe_table:
+        outbox = DynamoOutbox(clients("dynamodb"), settings.dedupe_table, settings.service)
+    return Consumer(
+        definition=definitions[settings.service],
+        ports=build_ports(settings, clients, outside),
+        publisher=Publisher(clients("events"), settings.event_bus_name),
+        router=router(),
+        tick=_tick_of(settings.service),
+        region=os.environ.get("AWS_REGION", "us-east-1"),
+        outbox=outbox,
+    )
+
+
+@functools.cache
+def router() -> Router:
+    """The spec's routing and contract checks, loaded once per container (parsing the spec is not free)."""
+    from sim.routing import Router
+    from spec.contract import Contract
+
+    return Router(Contract.load())
+
+
+def _tick_of(service: str) -> Tick | None:
+    """What a scheduled invocation of `service` runs, if it runs on a timer."""
+    if service == "cleaner":
+        from services.cleaner import emit_cleanup_due
+
+        return emit_cleanup_due
+    return None

@@ -1,0 +1,239 @@
+"""`sim.world.WorldLike` on the EventBridge backend: the generated stack deployed on a moto server, each
+service's consumer built exactly as its Lambda builds it (from the function's deployed environment), and
+the queues pumped in-process as Lambda's event source mapping would.
+
+The outside world (GitHub, fly.io, dnsimple), time and ids are the simulator's fakes, so the scenarios
+written for the simulator inspect them unchanged. wing.cloud's own state lives in moto's DynamoDB, S3 and
+KMS, and every event travels PutEvents -> rule -> SQS -> handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapters.eventbridge.consumer import Consumer, Handled
+from adapters.eventbridge.esm import QueuePump
+from adapters.eventbridge.lambda_entry import build_consumer
+from adapters.eventbridge.offline.observe import dead_letters_of, trace_of
+from adapters.eventbridge.offline.stack import OfflineStack, scheduled_event
+from adapters.eventbridge.runtime import Outside
+from adapters.eventbridge.state import DynamoSecretStore
+from events import Event
+from ports import App, Environment, FeedItem, Ports, RuntimeReport, Settings, WebhookDelivery
+from services import api, apps, cleaner, github, logs, runtime, secrets
+from sim.deadletters import DeadLetter
+from sim.fakes import EPOCH, Fakes, RuntimeScript
+from sim.rate import parse_rate
+from sim.trace import TraceRecord
+
+Envelope = dict[str, Any]
+
+
+class ChaosUnsupportedError(ValueError):
+    """Chaos mode is the simulator's; on this backend SQS and EventBridge bring their own duplicates."""
+
+
+class AwsWorld:
+    """wing.cloud on EventBridge, SQS, Lambda (played in-process), DynamoDB, S3 and KMS, all on moto."""
+
+    def __init__(
+        self,
+        stack: OfflineStack,
+        *,
+        script: RuntimeScript = RuntimeScript.SUCCESS,
+        settings: Settings | None = None,
+        start: datetime = EPOCH,
+    ) -> None:
+        stack.reset()
+        self.stack = stack
+        self.fakes = Fakes()
+        self.fakes.clock.set(start)
+        self.fakes.flyio.script = script
+        self.github, self.flyio, self.dns = self.fakes.github, self.fakes.flyio, self.fakes.dns
+        self.settings = settings or Settings()
+        outside = Outside(self.github, self.flyio, self.dns, clock=self.fakes.clock, ids=self.fakes.ids)
+        self.journal: list[Handled] = []
+        self.consumers: dict[str, Consumer] = {}
+        for service in stack.services():
+            consumer = build_consumer(stack.settings_of(service, self.settings), stack.clients, outside)
+            consumer.journal = self.journal
+            consumer.on_publish = self._expect
+            self.consumers[service] = consumer
+        sqs = stack.clients("sqs")
+        self.pumps = {
+            service: QueuePump(sqs, url, self.consumers[service].handle, repair=stack.repair)
+            for service, url in sorted(stack.deployment.queues.items())
+        }
+        self._expected: set[str] = set()
+        self._published: list[Envelope] = []
+        self._interval = parse_rate(cleaner.SCHEDULE)
+        self._next_tick = start + self._interval
+        github.sync_webhook_url(f"{self.settings.console_url}/webhooks/github", self.ports("github"))
+
+    def ports(self, service: str) -> Ports:
+        return self.consumers[service].ports
+
+    # --- edges: each publishes and returns; run() delivers ----------------------------------------------
+
+    def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str:
+        delivery = WebhookDelivery(event=event_name, delivery_id=delivery_id, body=body)
+        return self._edge("github", lambda ports: github.ingest_webhook(delivery, ports), delivery_id)
+
+    def create_app(
+        self,
+        *,
+        owner: str,
+        name: str,
+        repository: str,
+        default_branch: str,
+        entrypoint: str = "main.w",
+        installation_id: int = 1,
+    ) -> App:
+        created: list[App] = []
+
+        def work(ports: Ports) -> Sequence[Event]:
+            app, published = apps.create_app(
+                owner, name, repository, default_branch, entrypoint, installation_id, ports
+            )
+            created.append(app)
+            return published
+
+        self._edge("apps", work)
+        return created[0]
+
+    def delete_app(self, app_id: str) -> None:
+        self._edge("apps", lambda ports: apps.delete_app(app_id, ports)[1])
+
+    def change_entrypoint(self, app_id: str, entrypoint: str) -> None:
+        self._edge("apps", lambda ports: apps.change_entrypoint(app_id, entrypoint, ports)[1])
+
+    def request_redeploy(self, environment_id: str, user: str) -> None:
+        self._edge("api", lambda ports: api.request_redeploy(environment_id, user, ports))
+
+    def create_secret(self, app_id: str, environment_type: str, name: str, value: str) -> None:
+        self._edge("secrets", lambda ports: secrets.create_secret(app_id, environment_type, name, value, ports))
+
+    def delete_secret(self, app_id: str, environment_type: str, name: str) -> None:
+        self._edge("secrets", lambda ports: secrets.delete_secret(app_id, environment_type, name, ports))
+
+    def list_secrets(self, app_id: str) -> list[secrets.SecretView]:
+        return secrets.list_secrets(app_id, self.ports("secrets"))
+
+    def report(self, report: RuntimeReport) -> None:
+        self._edge("runtime", lambda ports: runtime.accept_report(report, ports), report.deployment_id)
+
+    def use_runtime_script(self, script: RuntimeScript) -> None:
+        self.flyio.script = script
+
+    def _edge(self, service: str, work: Callable[[Ports], Sequence[Event]], correlation_id: str | None = None) -> str:
+        """What an ingress function does: the work with the service's ports, then its events published."""
+        consumer = self.consumers[service]
+        with consumer.unit_of_work() as ports:
+            published = work(ports)
+            correlation_id = correlation_id or self.fakes.ids.new("req")
+            if published:
+                consumer.publish(published, correlation_id=correlation_id, causation_id=None)
+        return correlation_id
+
+    # --- time ---------------------------------------------------------------------------------------------
+
+    def run(self, *, full: bool = True) -> None:
+        """Pump every queue until quiet; then let the fake runtime report, and again, until all is quiet."""
+        self._settle(full=full)
+        while (report := self.flyio.take_report()) is not None:
+            self.report(report)
+            self._settle(full=full)
+
+    def _expect(self, envelopes: list[Envelope]) -> None:
+        """Note which queues the simulator's matcher says these events went to, to poll those first."""
+        router = self.consumers["github"].router
+        self._expected.update(rule.service for envelope in envelopes for rule in router.targets(envelope))
+
+    def _settle(self, *, full: bool = True, max_polls: int = 10_000) -> None:
+        """Pump until the queues are empty. Queues expected to hold something are polled first; with `full`
+        a quiet spell ends with a poll of every queue, so an event moto routes where the simulator would not
+        is still handled (the routing-parity test is where such a difference fails)."""
+        for _ in range(max_polls):
+            wanted = sorted(self._expected & set(self.pumps))
+            self._expected.clear()
+            if not wanted:
+                if not full or sum(pump.pump_once().received for pump in self.pumps.values()) == 0:
+                    break
+                continue
+            for service in wanted:
+                outcome = self.pumps[service].pump_once()
+                if outcome.failed or outcome.received == self.pumps[service].batch_size:
+                    self._expected.add(service)
+        else:
+            raise RuntimeError(f"queues still busy after {max_polls} polls (a handler loop, or a poison message?)")
+        if full:
+            self._published.extend(self.stack.tapped())
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock; each hourly tick on the way invokes the cleaner as its schedule rule would. Between
+        ticks only the queues the ticks' events are routed to are pumped; everything is pumped at the end."""
+        until = self.fakes.clock.now() + delta
+        while self._next_tick <= until:
+            self.fakes.clock.set(self._next_tick)
+            self.consumers["cleaner"].handle(scheduled_event(self._next_tick, self.stack))
+            self._next_tick += self._interval
+            self.run(full=False)
+        self.fakes.clock.set(until)
+        self.run()
+
+    def now(self) -> datetime:
+        return self.fakes.clock.now()
+
+    # --- what happened ------------------------------------------------------------------------------------
+
+    def environments(self, app_id: str | None = None) -> list[Environment]:
+        table = self.ports("environments").environments
+        rows = table.list_all() if app_id is None else table.list_by_app(app_id)
+        return sorted(rows, key=lambda env: env.id)
+
+    def environment(self, environment_id: str) -> Environment:
+        env = self.ports("environments").environments.get(environment_id)
+        if env is None:
+            raise KeyError(f"no environment {environment_id!r}")
+        return env
+
+    def apps(self) -> list[App]:
+        return sorted(self.ports("apps").apps.list_all(), key=lambda app: app.id)
+
+    def events(self, detail_type: str | None = None) -> list[Envelope]:
+        """Every event that crossed the bus (as EventBridge delivered it to a tap rule), in publish order."""
+        return [e for e in self._published if detail_type is None or e["detail-type"] == detail_type]
+
+    def trace(self) -> list[TraceRecord]:
+        """Published events and the deliveries the consumers saw (EventBridge keeps no such log itself)."""
+        return trace_of(self._published, self.journal, self.now())
+
+    def logs(self, environment_id: str) -> str:
+        return logs.read_logs(environment_id, self.ports("logs"))
+
+    def feed(self) -> list[FeedItem]:
+        return self.ports("notifications").feed.recent(limit=10_000)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """What sits in the services' dead-letter queues, with the last error the consumer saw."""
+        return dead_letters_of(self.stack.dead_letters(), self.journal, self.now())
+
+    def stored_secret_bytes(self) -> list[bytes]:
+        store = DynamoSecretStore(self.stack.clients("dynamodb"), self.stack.deployment.stores["secrets"])
+        return [s.ciphertext + s.wrapped_key for app in self._secret_apps() for s in store.list(app)]
+
+    def _secret_apps(self) -> list[str]:
+        table = self.stack.deployment.stores["secrets"]
+        items = self.stack.clients("dynamodb").scan(TableName=table, ProjectionExpression="pk").get("Items", [])
+        return sorted({item["pk"]["S"] for item in items})
+
+
+def world(*, chaos: object = None, **options: Any) -> AwsWorld:
+    """The factory `features/` calls per scenario (`--backend eventbridge`)."""
+    if chaos is not None:
+        raise ChaosUnsupportedError("chaos mode runs on the simulator only (--backend sim)")
+    from adapters.eventbridge.offline.stack import shared_stack
+
+    return AwsWorld(shared_stack(), **options)

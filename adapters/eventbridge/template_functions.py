@@ -1,0 +1,155 @@
+"""The per-service part of the template: function, role, log group, queue + DLQ, rules and schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.eventbridge import iam
+from adapters.eventbridge.topology import (
+    ENV_BUS,
+    ENV_OUTSIDE_CREDENTIALS,
+    ENV_READ_ONLY,
+    ENV_SERVICE,
+    HANDLER,
+    MAX_RECEIVE_COUNT,
+    Function,
+    pascal,
+)
+from spec.contract import Contract, Rule
+
+RUNTIME = "python3.13"
+FUNCTION_TIMEOUT = 30
+VISIBILITY_TIMEOUT = 6 * FUNCTION_TIMEOUT  # AWS: at least six times the function timeout for SQS sources
+DLQ_RETENTION = 14 * 24 * 3600
+BATCH_SIZE = 10
+QUEUE_RETENTION = 4 * 24 * 3600
+RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+DELETE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}  # explicit: transient by design
+
+
+def ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def rule_logical_id(rule: Rule) -> str:
+    return f"Rule{pascal(rule.service)}{rule.message}"
+
+
+def function_resources(contract: Contract, function: Function) -> dict[str, Any]:
+    logical = function.logical
+    variables: dict[str, Any] = {ENV_SERVICE: function.service, ENV_BUS: {"Fn::GetAtt": ["EventBus", "Name"]}}
+    for grant in function.grants:
+        variables[grant.store.env_var] = ref(grant.store.logical_id)
+    if function.outside:
+        variables[ENV_OUTSIDE_CREDENTIALS] = ref("OutsideCredentialsSecretArn")
+    read_only = sorted(g.store.name for g in function.grants if not g.write)
+    if read_only:
+        variables[ENV_READ_ONLY] = ",".join(read_only)
+    resources: dict[str, Any] = {
+        f"{logical}LogGroup": {"Type": "AWS::Logs::LogGroup", **DELETE, "Properties": {"RetentionInDays": 30}},
+        f"{logical}Role": iam.role(contract, function),
+        f"{logical}Function": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Description": f"wing.cloud {function.service} handlers",
+                "Runtime": RUNTIME,
+                "Handler": HANDLER,
+                "Code": {"S3Bucket": ref("CodeBucket"), "S3Key": ref("CodeKey")},
+                "Role": iam.arn(f"{logical}Role"),
+                "Timeout": FUNCTION_TIMEOUT,
+                "MemorySize": 512,
+                "LoggingConfig": {"LogGroup": ref(f"{logical}LogGroup"), "LogFormat": "JSON"},
+                "Environment": {"Variables": variables},
+            },
+        },
+    }
+    if function.has_queue:
+        resources.update(_queue(function))
+    if function.schedule:
+        resources.update(_schedule(function))
+    return resources
+
+
+def _queue(function: Function) -> dict[str, Any]:
+    logical = function.logical
+    queue, dlq = f"{logical}Queue", f"{logical}DeadLetterQueue"
+    resources: dict[str, Any] = {
+        dlq: {
+            "Type": "AWS::SQS::Queue",
+            **RETAIN,
+            "Properties": {"MessageRetentionPeriod": DLQ_RETENTION, "SqsManagedSseEnabled": True},
+        },
+        queue: {
+            "Type": "AWS::SQS::Queue",
+            **DELETE,
+            "Properties": {
+                "MessageRetentionPeriod": QUEUE_RETENTION,
+                "VisibilityTimeout": VISIBILITY_TIMEOUT,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {"deadLetterTargetArn": iam.arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
+            },
+        },
+        f"{logical}QueuePolicy": {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [ref(queue), ref(dlq)],
+                "PolicyDocument": iam.queue_policy(
+                    iam.arn(queue), iam.arn(dlq), [iam.arn(rule_logical_id(r)) for r in function.rules]
+                ),
+            },
+        },
+        f"{logical}EventSourceMapping": {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "EventSourceArn": iam.arn(queue),
+                "FunctionName": ref(f"{logical}Function"),
+                "BatchSize": BATCH_SIZE,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "Enabled": {"Fn::If": ["PollersEnabled", True, False]},
+            },
+        },
+    }
+    for rule in function.rules:
+        resources[rule_logical_id(rule)] = {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Name": rule.name,
+                "Description": f"{rule.operation_id}: {rule.message} -> {rule.service}",
+                "EventBusName": {"Fn::GetAtt": ["EventBus", "Name"]},
+                "EventPattern": rule.pattern,
+                "State": "ENABLED",
+                "Targets": [
+                    {
+                        "Id": "queue",
+                        "Arn": iam.arn(queue),
+                        "DeadLetterConfig": {"Arn": iam.arn(dlq)},
+                        "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+                    }
+                ],
+            },
+        }
+    return resources
+
+
+def _schedule(function: Function) -> dict[str, Any]:
+    logical = function.logical
+    return {
+        f"{logical}Schedule": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Description": f"{function.service}: {function.schedule}",
+                "ScheduleExpression": function.schedule,
+                "State": "ENABLED",
+                "Targets": [{"Id": "function", "Arn": iam.arn(f"{logical}Function")}],
+            },
+        },
+        f"{logical}SchedulePermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": ref(f"{logical}Function"),
+                "Principal": "events.amazonaws.com",
+                "SourceArn": iam.arn(f"{logical}Schedule"),
+            },
+        },
+    }

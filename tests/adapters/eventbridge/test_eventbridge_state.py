@@ -1,0 +1,230 @@
+"""One contract suite for the state ports, run against the simulator's fakes and the DynamoDB / S3 / KMS
+implementations on the moto server; tables are made per test from the template's own definitions."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from adapters.eventbridge.deploy import Deployment
+from adapters.eventbridge.runtime import AwsClients
+from adapters.eventbridge.state import (
+    DynamoApps,
+    DynamoDedupe,
+    DynamoEnvironments,
+    DynamoFeed,
+    DynamoKeyValue,
+    DynamoSecretStore,
+    KmsKeyService,
+    S3BlobStore,
+)
+from adapters.eventbridge.template import build
+from adapters.eventbridge.topology import STORES
+from events.models import EnvironmentStatus, EnvironmentType
+from ports.values import App, Environment, FeedItem, StoredSecret
+from sim.dedupe import MemoryDedupe
+from sim.fakes import (
+    FakeBlobStore,
+    FakeKeyService,
+    MemoryApps,
+    MemoryEnvironments,
+    MemoryFeed,
+    MemoryKeyValue,
+    MemorySecretStore,
+)
+from spec.contract import Contract
+
+T0 = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+BACKENDS = ["memory", "aws"]
+
+
+@pytest.fixture
+def table(aws: AwsClients, contract: Contract) -> Any:
+    """Make a fresh table shaped as the template's store `name`; returns its name."""
+
+    def make(store: str) -> str:
+        properties = build(contract)["Resources"][STORES[store].logical_id]["Properties"]
+        name = f"{store}-{uuid.uuid4().hex[:8]}"
+        aws("dynamodb").create_table(
+            TableName=name,
+            BillingMode=properties["BillingMode"],
+            AttributeDefinitions=properties["AttributeDefinitions"],
+            KeySchema=properties["KeySchema"],
+        )
+        return name
+
+    return make
+
+
+def app(app_id: str = "app_1", repository: str = "Codertocat/Hello-World", **changes: Any) -> App:
+    base = App(app_id, "hello", "octocat", repository, "main", "main.w", 1, T0 + timedelta(seconds=int(app_id[-1])))
+    return replace(base, **changes)
+
+
+def env(env_id: str = "env_1", **changes: Any) -> Environment:
+    base = Environment(
+        env_id,
+        "app_1",
+        EnvironmentType.preview,
+        "Codertocat/Hello-World",
+        "feature",
+        "a" * 40,
+        EnvironmentStatus.initializing,
+        T0,
+        T0,
+        pr_number=2,
+        endpoints=(("web", "https://x.wingcloud.test"),),
+        test_results=(("main.test.w", False, "boom"),),
+    )
+    return replace(base, **changes)
+
+
+@pytest.fixture(params=BACKENDS)
+def apps(request: pytest.FixtureRequest, table: Any, aws: AwsClients) -> Any:
+    return MemoryApps() if request.param == "memory" else DynamoApps(aws("dynamodb"), table("apps"))
+
+
+@pytest.fixture(params=BACKENDS)
+def environments(request: pytest.FixtureRequest, table: Any, aws: AwsClients) -> Any:
+    if request.param == "memory":
+        return MemoryEnvironments()
+    return DynamoEnvironments(aws("dynamodb"), table("environments"))
+
+
+def test_apps_round_trip_replace_and_delete(apps: Any) -> None:
+    assert apps.get("app_1") is None
+    apps.put(app("app_1"))
+    assert apps.get("app_1") == app("app_1")
+    apps.put(app("app_1", entrypoint="other.w", last_commit_sha="b" * 40))
+    assert apps.get("app_1").entrypoint == "other.w"
+    apps.delete("app_1")
+    apps.delete("app_1")
+    assert apps.get("app_1") is None
+    assert apps.list_all() == []
+
+
+def test_apps_by_repository_is_case_insensitive_and_follows_a_move(apps: Any) -> None:
+    apps.put(app("app_1"))
+    apps.put(app("app_2", owner="someone-else"))
+    apps.put(app("app_3", repository="other/repo"))
+    assert [a.id for a in apps.list_by_repository("codertocat/hello-world")] == ["app_1", "app_2"]
+    apps.put(app("app_2", repository="other/repo"))
+    assert [a.id for a in apps.list_by_repository("Codertocat/Hello-World")] == ["app_1"]
+    assert sorted(a.id for a in apps.list_by_repository("OTHER/repo")) == ["app_2", "app_3"]
+    assert sorted(a.id for a in apps.list_all()) == ["app_1", "app_2", "app_3"]
+
+
+def test_environment_create_is_conditional_on_identity(environments: Any) -> None:
+    assert environments.create(env("env_1"))
+    assert not environments.create(env("env_2")), "same app, type, branch and PR while env_1 is live"
+    assert not environments.create(env("env_1", pr_number=9)), "same id"
+    assert environments.create(env("env_3", pr_number=3)), "another PR is another identity"
+    environments.put(env("env_1", status=EnvironmentStatus.stopped))
+    assert environments.create(env("env_4")), "the live one was stopped"
+    assert environments.get("env_1").status is EnvironmentStatus.stopped
+    assert sorted(e.id for e in environments.list_by_app("app_1")) == ["env_1", "env_3", "env_4"]
+
+
+def test_environment_put_round_trip_list_and_delete(environments: Any) -> None:
+    environments.create(env("env_1"))
+    changed = env("env_1", status=EnvironmentStatus.running, deployment_id="dep_1", title="T", error_message=None)
+    environments.put(changed)
+    assert environments.get("env_1") == changed
+    environments.put(env("env_9", app_id="app_2", branch="main", pr_number=None, type=EnvironmentType.production))
+    assert [e.id for e in environments.list_by_app("app_2")] == ["env_9"]
+    assert sorted(e.id for e in environments.list_all()) == ["env_1", "env_9"]
+    environments.delete("env_1")
+    environments.delete("env_1")
+    assert environments.get("env_1") is None
+    assert environments.create(env("env_5")), "deleting the live environment frees its identity"
+
+
+def test_concurrent_creates_of_one_identity_make_one_environment(table: Any, aws: AwsClients) -> None:
+    environments = DynamoEnvironments(aws("dynamodb"), table("environments"))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: environments.create(env(f"env_{i}")), range(8)))
+    assert results.count(True) == 1
+    assert len(environments.list_by_app("app_1")) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dedupe_first_time_only(backend: str, table: Any, aws: AwsClients) -> None:
+    dedupe = MemoryDedupe() if backend == "memory" else DynamoDedupe(aws("dynamodb"), table("dedupe"), "apps")
+    assert dedupe.first_time("apps:evt_1")
+    assert not dedupe.first_time("apps:evt_1")
+    assert dedupe.first_time("apps:evt_2")
+
+
+def test_dedupe_keys_are_per_service_and_expire(table: Any, aws: AwsClients) -> None:
+    name, now = table("dedupe"), [1_000_000.0]
+    apps = DynamoDedupe(aws("dynamodb"), name, "apps", ttl_seconds=60, now=lambda: now[0])
+    logs = DynamoDedupe(aws("dynamodb"), name, "logs", ttl_seconds=60, now=lambda: now[0])
+    assert apps.first_time("evt_1") and logs.first_time("evt_1")
+    item = aws("dynamodb").get_item(TableName=name, Key={"pk": {"S": "apps#evt_1"}})["Item"]
+    assert item["expires_at"] == {"N": str(1_000_060)}
+    now[0] += 59
+    assert not apps.first_time("evt_1")
+    now[0] += 2  # expired but maybe not yet deleted by DynamoDB: counts as absent
+    assert apps.first_time("evt_1")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_key_value(backend: str, table: Any, aws: AwsClients) -> None:
+    kv = MemoryKeyValue() if backend == "memory" else DynamoKeyValue(aws("dynamodb"), table("kv"), "github")
+    assert kv.get("comment:1") is None
+    kv.put("comment:1", "42")
+    kv.put("comment:1", "43")
+    assert kv.get("comment:1") == "43"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_secret_store_keeps_bytes(backend: str, table: Any, aws: AwsClients) -> None:
+    store = MemorySecretStore() if backend == "memory" else DynamoSecretStore(aws("dynamodb"), table("secrets"))
+    secret = StoredSecret("app_1", EnvironmentType.preview, "TOKEN", b"\x00\xffcipher", b"\x01wrapped", T0)
+    other = replace(secret, environment_type=EnvironmentType.production, name="A")
+    store.put(secret)
+    store.put(other)
+    assert store.get("app_1", "preview", "TOKEN") == secret
+    assert store.get("app_1", "preview", "NOPE") is None
+    assert store.list("app_1") == [secret, other]  # ordered by environment type, then name
+    assert store.delete("app_1", "preview", "TOKEN")
+    assert not store.delete("app_1", "preview", "TOKEN")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_feed_keeps_the_latest_oldest_first(backend: str, table: Any, aws: AwsClients) -> None:
+    feed = MemoryFeed() if backend == "memory" else DynamoFeed(aws("dynamodb"), table("feed"))
+    for i in range(5):
+        feed.push(FeedItem("EnvironmentStatusChanged", f"env_{i}", "running", T0 + timedelta(seconds=i), {"n": i}))
+    assert [item.subject for item in feed.recent(3)] == ["env_2", "env_3", "env_4"]
+    assert feed.recent(0) == []
+    assert feed.recent()[0].data == {"n": 0}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_blob_store_appends_and_purges_by_prefix(backend: str, aws: AwsClients, stack: Deployment) -> None:
+    if backend == "memory":
+        blobs: Any = FakeBlobStore()
+    else:
+        blobs = S3BlobStore(aws("s3"), stack.stores["logs"])
+    root = f"logs/{uuid.uuid4().hex}"
+    blobs.append(f"{root}/deploy", b"one ")
+    blobs.append(f"{root}/deploy", b"two")
+    blobs.append(f"{root}/deploy/nested", b"other")
+    assert blobs.get(f"{root}/deploy") == b"one two"
+    assert blobs.get(f"{root}/missing") is None
+    assert blobs.delete_prefix(f"{root}/") == 2
+    assert blobs.get(f"{root}/deploy") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_key_service_wraps_data_keys(backend: str, aws: AwsClients, stack: Deployment) -> None:
+    keys: Any = FakeKeyService() if backend == "memory" else KmsKeyService(aws("kms"), stack.stores["keys"])
+    plaintext, wrapped = keys.generate_data_key()
+    assert len(plaintext) == 32 and plaintext not in wrapped
+    assert keys.unwrap(wrapped) == plaintext
