@@ -1,9 +1,34 @@
-"""`wingcloud serve`: the whole system as one local process (being built)."""
+"""`wingcloud serve`: the whole system as one local process on embedded SQLite."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
 
 import typer
 
 
-def serve() -> None:
-    """Run every service locally on embedded SQLite."""
-    typer.echo("not built yet")
-    raise typer.Exit(1)
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    data_dir: Path = typer.Option(Path(".wingcloud"), "--data-dir", help="Where SQLite files and keys live."),
+) -> None:
+    """Run every service locally: webhooks, runtime reports, the REST API and the console, on SQLite."""
+    import uvicorn
+
+    from adapters.local.server import create_app
+    from adapters.local.system import build_system
+    from adapters.settings import LocalSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = LocalSettings()
+    system = build_system(settings, data_dir.resolve(), f"http://{host}:{port}")
+    base = system.base_url
+    typer.echo(f"wingcloud: data in {data_dir.resolve()}")
+    typer.echo(f"  console:      {base}/#token={system.credentials.api_token}")
+    typer.echo(f"  webhook URL:  {base}/webhooks/github")
+    typer.echo(f"  API token:    {system.credentials.api_token}")
+    if "webhook_secret" in system.credentials.generated:
+        typer.echo(f"  webhook secret (generated, kept in the data dir): {system.credentials.webhook_secret}")
+    typer.echo("  outside world: " + ", ".join(f"{k}={v}" for k, v in system.outside.items()))
+    uvicorn.run(create_app(system), host=host, port=port, log_level="warning", access_log=False)

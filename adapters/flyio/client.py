@@ -12,14 +12,14 @@ from typing import Any
 
 import httpx
 
-from ports.values import MachineSpec
+from ports import FlyIOError, MachineSpec
 
 API_URL = "https://api.machines.dev"
 _NOT_NAME = re.compile(r"[^a-z0-9-]+")
 
 
-class FlyIOError(RuntimeError):
-    """The Machines API answered a call with an unexpected status."""
+class FlyIOUnavailableError(RuntimeError):
+    """fly.io failed in a way a retry may fix (a 5xx or 429); the bus retries the handler."""
 
 
 def machine_name(idempotency_key: str) -> str:
@@ -87,5 +87,8 @@ class MachinesClient:
     def _call(self, method: str, path: str, ok: set[int], payload: dict[str, Any] | None = None) -> httpx.Response:
         response = self._http.request(method, self._base + path, headers=self._headers, json=payload)
         if response.status_code not in ok:
-            raise FlyIOError(f"fly.io {method} {path} answered {response.status_code}: {response.text[:300]}")
+            message = f"fly.io {method} {path} answered {response.status_code}: {response.text[:300]}"
+            if response.status_code >= 500 or response.status_code == 429:
+                raise FlyIOUnavailableError(message)
+            raise FlyIOError(message)
         return response

@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import jwt
 
-from ports.values import CommentRef
+from ports.values import BranchHead, CommentRef
 
 API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -80,6 +81,14 @@ class GitHubAppClient:
             return CommentRef(id=comment_id, created=False)
         created = self._call("POST", f"/repos/{repository}/issues/{pr_number}/comments", token, {201}, {"body": text})
         return CommentRef(id=int(created["id"]), created=True)
+
+    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
+        token = self.installation_token(installation_id)
+        data = self._call("GET", f"/repos/{repository}/branches/{quote(branch, safe='')}", token, {200, 404})
+        if data is None or "commit" not in data:
+            return None
+        commit = data["commit"]
+        return BranchHead(sha=str(commit["sha"]), message=(commit.get("commit") or {}).get("message"))
 
     def update_webhook_url(self, url: str) -> None:
         self._call("PATCH", "/app/hook/config", self.app_jwt(), {200}, {"url": url, "content_type": "json"})

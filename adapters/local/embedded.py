@@ -1,0 +1,153 @@
+"""The embedded outside world: the simulator's fakes of GitHub, fly.io and dnsimple, made durable.
+
+Every state-changing call on a fake is appended to a journal in its own SQLite file (the outside world's
+state is not ours, so it never joins our transactions); at start the journal is replayed into fresh fakes.
+A `kill -9` thus leaves the fakes as a real GitHub or fly.io would be: holding every call that completed.
+Secret values and tokens are never journaled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ports import BranchHead, CommentRef, DnsEntry, MachineSpec
+from sim.fakes.dns import FakeDNS
+from sim.fakes.flyio import FakeFlyIO
+from sim.fakes.github import FakeGitHub
+
+REDACTED = "<redacted>"
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, port TEXT NOT NULL,"
+            " method TEXT NOT NULL, key TEXT, args TEXT NOT NULL, at TEXT NOT NULL)"
+        )
+        self._lock = threading.Lock()
+
+    def record(self, port: str, method: str, args: list[Any], key: str | None = None) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO calls (port, method, key, args, at) VALUES (?, ?, ?, ?, ?)",
+                (port, method, key, json.dumps(args), datetime.now(UTC).isoformat()),
+            )
+
+    def entries(self) -> list[tuple[str, str, list[Any]]]:
+        rows = self._conn.execute("SELECT port, method, args FROM calls ORDER BY seq").fetchall()
+        return [(str(p), str(m), json.loads(a)) for p, m, a in rows]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class JournaledGitHub:
+    def __init__(self, fake: FakeGitHub, journal: Journal) -> None:
+        self.fake, self._journal, self._lock = fake, journal, threading.Lock()
+
+    def upsert_pull_request_comment(
+        self, installation_id: int, repository: str, pr_number: int, marker: str, body: str
+    ) -> CommentRef:
+        with self._lock:
+            ref = self.fake.upsert_pull_request_comment(installation_id, repository, pr_number, marker, body)
+            args = [installation_id, repository, pr_number, marker, body]
+            self._journal.record("github", "upsert_pull_request_comment", args, f"{repository}#{pr_number}{marker}")
+            return ref
+
+    def update_webhook_url(self, url: str) -> None:
+        with self._lock:
+            self.fake.update_webhook_url(url)
+            self._journal.record("github", "update_webhook_url", [url])
+
+    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
+        """Every branch exists in the embedded GitHub: an unknown one gets a stable made-up head commit."""
+        with self._lock:
+            head = self.fake.get_branch_head(installation_id, repository, branch)
+        if head is not None:
+            return head
+        sha = hashlib.sha1(f"{repository.lower()}:{branch}".encode()).hexdigest()
+        return BranchHead(sha=sha, message="(embedded GitHub: every branch exists)")
+
+
+class JournaledFlyIO:
+    def __init__(self, fake: FakeFlyIO, journal: Journal) -> None:
+        self.fake, self._journal, self._lock = fake, journal, threading.Lock()
+
+    def ensure_app(self, app_name: str) -> None:
+        with self._lock:
+            self.fake.ensure_app(app_name)
+            self._journal.record("flyio", "ensure_app", [app_name], app_name)
+
+    def set_secrets(self, app_name: str, secrets: dict[str, str]) -> None:
+        with self._lock:
+            self.fake.set_secrets(app_name, secrets)
+            self._journal.record("flyio", "set_secrets", [app_name, dict.fromkeys(secrets, REDACTED)], app_name)
+
+    def run_machine(self, spec: MachineSpec, idempotency_key: str) -> str:
+        with self._lock:
+            machine_id = self.fake.run_machine(spec, idempotency_key)
+            shown = {k: (REDACTED if "TOKEN" in k else v) for k, v in spec.env.items()}
+            args = [dataclasses.asdict(dataclasses.replace(spec, env=shown)), idempotency_key]
+            self._journal.record("flyio", "run_machine", args, idempotency_key)
+            return machine_id
+
+    def destroy_app(self, app_name: str) -> None:
+        with self._lock:
+            self.fake.destroy_app(app_name)
+            self._journal.record("flyio", "destroy_app", [app_name], app_name)
+
+
+class JournaledDNS:
+    def __init__(self, fake: FakeDNS, journal: Journal) -> None:
+        self.fake, self._journal, self._lock = fake, journal, threading.Lock()
+
+    def list_records(self, zone: str) -> list[DnsEntry]:
+        with self._lock:
+            return self.fake.list_records(zone)
+
+    def upsert_record(self, entry: DnsEntry) -> None:
+        with self._lock:
+            self.fake.upsert_record(entry)
+            self._journal.record("dns", "upsert_record", [dataclasses.asdict(entry)], f"{entry.zone}/{entry.name}")
+
+    def delete_record(self, zone: str, name: str) -> None:
+        with self._lock:
+            self.fake.delete_record(zone, name)
+            self._journal.record("dns", "delete_record", [zone, name], f"{zone}/{name}")
+
+
+@dataclasses.dataclass
+class EmbeddedWorld:
+    github: JournaledGitHub
+    flyio: JournaledFlyIO
+    dns: JournaledDNS
+    journal: Journal
+
+
+def open_world(path: Path) -> EmbeddedWorld:
+    """Fresh fakes with the journal at `path` replayed into them."""
+    journal = Journal(path)
+    github, flyio, dns = FakeGitHub(), FakeFlyIO(), FakeDNS()
+    for port, method, args in journal.entries():
+        if port == "github":
+            getattr(github, method)(*args)
+        elif port == "flyio" and method == "run_machine":
+            flyio.run_machine(MachineSpec(**{**args[0], "secret_names": tuple(args[0]["secret_names"])}), args[1])
+        elif port == "flyio":
+            getattr(flyio, method)(*args)
+        elif method == "upsert_record":
+            dns.upsert_record(DnsEntry(**args[0]))
+        else:
+            getattr(dns, method)(*args)
+    return EmbeddedWorld(
+        JournaledGitHub(github, journal), JournaledFlyIO(flyio, journal), JournaledDNS(dns, journal), journal
+    )

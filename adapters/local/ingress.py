@@ -1,0 +1,98 @@
+"""The two doors from outside: GitHub webhooks and runtime status reports. Both store before they answer."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from adapters.github.webhooks import SignatureError, verify_signature
+from adapters.local import outbox
+from adapters.local.edges import report_from_json
+from adapters.local.errors import ApiError
+from adapters.local.inbox import Arrival
+from adapters.local.reports import Verdict, verdict
+from adapters.local.system import System
+from ports import RuntimeReport
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The raw body, refusing (413) as soon as it is known to exceed `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        if int(declared) > limit:
+            raise ApiError(413, f"body of {declared} bytes exceeds the {limit}-byte limit")
+        return await request.body()  # the server stops at Content-Length; no need to count
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"body exceeds the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def github_webhook(request: Request) -> JSONResponse:
+    """401 bad signature, 400 missing headers or bad JSON, 413 too big, 200 duplicate, 202 stored."""
+    system: System = request.app.state.system
+    body = await read_capped(request, system.settings.max_webhook_bytes)
+    try:
+        verify_signature(system.credentials.webhook_secret, body, request.headers.get("x-hub-signature-256"))
+    except SignatureError as error:
+        raise ApiError(401, str(error), "invalid_signature") from None
+    event, delivery = request.headers.get("x-github-event"), request.headers.get("x-github-delivery")
+    missing = [name for name, value in (("X-GitHub-Event", event), ("X-GitHub-Delivery", delivery)) if not value]
+    if missing:
+        raise ApiError(400, f"missing header(s): {', '.join(missing)}", "missing_header")
+    assert event is not None and delivery is not None
+    if len(delivery) > 100:
+        raise ApiError(400, f"X-GitHub-Delivery is {len(delivery)} characters; at most 100", "invalid_header")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(400, f"body is not JSON: {error}", "malformed_json") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, f"body must be a JSON object, got {type(payload).__name__}", "malformed_json")
+    stored = await system.inbox.accept(Arrival(outbox.WEBHOOK, delivery, event, body, delivery))
+    if not stored:
+        return JSONResponse({"delivery_id": delivery, "duplicate": True}, status_code=200)
+    return JSONResponse({"delivery_id": delivery, "accepted": True}, status_code=202)
+
+
+async def runtime_report(request: Request) -> JSONResponse:
+    """401 without the deployment's token, 400 malformed, 409 stale (recorded, not applied), 202 stored."""
+    system: System = request.app.state.system
+    body = await read_capped(request, 1024 * 1024)
+    try:
+        report = report_from_json(body)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise ApiError(400, f"report is not valid JSON of a report: {error}", "malformed_report") from None
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not system.tokens.valid(report.environment_id, report.deployment_id, token):
+        raise ApiError(401, "the token is not the one issued for this environment and deployment", "invalid_token")
+    _check_report(report, system)
+    report_id = request.headers.get("idempotency-key") or f"rep_{uuid.uuid4().hex}"
+    judged = await run_in_threadpool(lambda: verdict(system.db.connection(), report))
+    arrival = await run_in_threadpool(system.report_arrival, report, report_id)
+    stored = await system.inbox.accept(arrival)
+    if judged is Verdict.STALE:
+        raise ApiError(
+            409,
+            f"deployment {report.deployment_id} is not the current deployment of {report.environment_id} "
+            "(or the environment is stopped); the report is recorded, not applied",
+            "stale_report",
+        )
+    return JSONResponse({"report_id": report_id, "accepted": stored}, status_code=202 if stored else 200)
+
+
+def _check_report(report: RuntimeReport, system: System) -> None:
+    """Translate it once here so a malformed report is a 400 now, not a dead letter later."""
+    from services.runtime.reports import InvalidReportError, accept_report
+
+    try:
+        accept_report(report, system.ports)
+    except InvalidReportError as error:
+        raise ApiError(400, str(error), "invalid_report") from None

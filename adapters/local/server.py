@@ -1,0 +1,139 @@
+"""The ASGI app: routes, the live timeline (server-sent events), the console, health, and the lifespan that
+starts the worker, the inbox writer, the embedded runtime and the hourly cleaner."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from adapters.local import api, views
+from adapters.local.api_common import authorize
+from adapters.local.errors import http_error, server_error
+from adapters.local.ingress import github_webhook, runtime_report
+from adapters.local.system import System
+
+log = logging.getLogger("wingcloud")
+STATIC = Path(__file__).with_name("static")
+CLEANUP_EVERY = 3600.0
+_PAGE = 200
+
+
+async def healthz(request: Request) -> JSONResponse:
+    system: System = request.app.state.system
+
+    def counts() -> dict[str, Any]:
+        conn = system.db.connection()
+        pending = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetchone()[0]
+        dead = conn.execute("SELECT COUNT(*) FROM dead_letters WHERE redriven_at IS NULL").fetchone()[0]
+        return {"status": "ok", "pending_deliveries": pending, "dead_letters": dead, "outside": system.outside}
+
+    return JSONResponse(await run_in_threadpool(counts))
+
+
+async def console(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+async def stream(request: Request) -> StreamingResponse:
+    """Every archived event from `Last-Event-ID` (or `?after=`, or now) on, pushed as it commits."""
+    authorize(request, allow_query=True)
+    system: System = request.app.state.system
+    start = request.headers.get("last-event-id") or request.query_params.get("after")
+    after = (
+        int(start)
+        if start and start.isdigit()
+        else await run_in_threadpool(lambda: views.latest_seq(system.db.connection()))
+    )
+    return StreamingResponse(
+        _events(system, after), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+def _page(system: System, after: int) -> list[dict[str, Any]]:
+    return views.timeline(system.db.connection(), after, _PAGE)
+
+
+async def _events(system: System, after: int) -> AsyncIterator[str]:
+    waiter = system.notifier.subscribe()
+    try:
+        yield "retry: 1000\n\n"
+        while True:
+            rows = await run_in_threadpool(_page, system, after)
+            for row in rows:
+                after = row["seq"]
+                yield f"id: {after}\nevent: event\ndata: {json.dumps(row)}\n\n"
+            if len(rows) == _PAGE:
+                continue
+            try:
+                await asyncio.wait_for(waiter[1].wait(), timeout=15)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+            waiter[1].clear()
+    finally:
+        system.notifier.unsubscribe(waiter)
+
+
+async def _cleaner(system: System) -> None:
+    from services.cleaner import emit_cleanup_due
+
+    while True:
+        await asyncio.sleep(CLEANUP_EVERY)
+        try:
+            stamp = system.ports.clock.now().strftime("%Y%m%dT%H%M%SZ")
+            await run_in_threadpool(
+                system.command, "cleaner", lambda p: (None, emit_cleanup_due(p)), correlation_id=f"schedule-{stamp}"
+            )
+        except Exception:
+            log.exception("the hourly cleanup could not be scheduled")
+
+
+def _sync_webhook_url(system: System) -> None:
+    from services.github import sync_webhook_url
+
+    try:
+        sync_webhook_url(f"{system.base_url}/webhooks/github", system.ports)
+    except Exception as error:  # a real GitHub being unreachable must not keep the console down
+        log.warning("could not update the GitHub App's webhook URL: %s", error)
+
+
+def create_app(system: System, *, background: bool = True) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        system.start(background=background)
+        await run_in_threadpool(_sync_webhook_url, system)
+        cleaner = asyncio.create_task(_cleaner(system))
+        try:
+            yield
+        finally:
+            cleaner.cancel()
+            await run_in_threadpool(system.stop)
+
+    routes = [
+        Route("/", console, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/webhooks/github", github_webhook, methods=["POST"]),
+        Route("/runtime/reports", runtime_report, methods=["POST"]),
+        Route("/api/stream", stream, methods=["GET"]),
+        *api.ROUTES,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )
+    app.state.system = system
+    return app

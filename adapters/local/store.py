@@ -1,0 +1,199 @@
+"""The state ports on SQLite. Each method uses the calling thread's connection, so a handler's writes join
+whatever transaction the bus opened on that thread and commit (or roll back) with its events."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+
+from adapters.local.codec import (
+    app_from_json,
+    app_to_json,
+    environment_from_json,
+    environment_to_json,
+    feed_item_from_row,
+)
+from events.models import EnvironmentType
+from ports.values import App, Environment, FeedItem, StoredSecret
+
+Conn = Callable[[], sqlite3.Connection]
+
+
+class SqliteApps:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def get(self, app_id: str) -> App | None:
+        row = self._conn().execute("SELECT data FROM apps WHERE id = ?", (app_id,)).fetchone()
+        return None if row is None else app_from_json(row[0])
+
+    def put(self, app: App) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO apps (id, repository_lc, data) VALUES (?, ?, ?)",
+            (app.id, app.repository.lower(), app_to_json(app)),
+        )
+
+    def delete(self, app_id: str) -> None:
+        self._conn().execute("DELETE FROM apps WHERE id = ?", (app_id,))
+
+    def list_all(self) -> list[App]:
+        return [app_from_json(r[0]) for r in self._conn().execute("SELECT data FROM apps ORDER BY rowid")]
+
+    def list_by_repository(self, repository: str) -> list[App]:
+        rows = self._conn().execute(
+            "SELECT data FROM apps WHERE repository_lc = ? ORDER BY rowid", (repository.lower(),)
+        )
+        return [app_from_json(r[0]) for r in rows]
+
+
+class SqliteEnvironments:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def get(self, environment_id: str) -> Environment | None:
+        row = self._conn().execute("SELECT data FROM environments WHERE id = ?", (environment_id,)).fetchone()
+        return None if row is None else environment_from_json(row[0])
+
+    def put(self, environment: Environment) -> None:
+        e = environment
+        self._conn().execute(
+            "INSERT OR REPLACE INTO environments (id, app_id, type, branch, pr_number, status, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (e.id, e.app_id, e.type.value, e.branch, e.pr_number, e.status.value, environment_to_json(e)),
+        )
+
+    def create(self, environment: Environment) -> bool:
+        """Conditional insert; callers hold the write lock (BEGIN IMMEDIATE), so check-then-insert is atomic."""
+        e = environment
+        live = (
+            self._conn()
+            .execute(
+                "SELECT 1 FROM environments WHERE app_id = ? AND type = ? AND branch = ? AND pr_number IS ?"
+                " AND status != 'stopped' LIMIT 1",
+                (e.app_id, e.type.value, e.branch, e.pr_number),
+            )
+            .fetchone()
+        )
+        if live is not None:
+            return False
+        self.put(environment)
+        return True
+
+    def delete(self, environment_id: str) -> None:
+        self._conn().execute("DELETE FROM environments WHERE id = ?", (environment_id,))
+
+    def list_by_app(self, app_id: str) -> list[Environment]:
+        rows = self._conn().execute("SELECT data FROM environments WHERE app_id = ? ORDER BY rowid", (app_id,))
+        return [environment_from_json(r[0]) for r in rows]
+
+    def list_all(self) -> list[Environment]:
+        rows = self._conn().execute("SELECT data FROM environments ORDER BY rowid")
+        return [environment_from_json(r[0]) for r in rows]
+
+
+class SqliteSecrets:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def put(self, secret: StoredSecret) -> None:
+        s = secret
+        self._conn().execute(
+            "INSERT OR REPLACE INTO secrets VALUES (?, ?, ?, ?, ?, ?)",
+            (s.app_id, s.environment_type.value, s.name, s.ciphertext, s.wrapped_key, s.updated_at.isoformat()),
+        )
+
+    def get(self, app_id: str, environment_type: str, name: str) -> StoredSecret | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT * FROM secrets WHERE app_id = ? AND environment_type = ? AND name = ?",
+                (app_id, str(environment_type), name),
+            )
+            .fetchone()
+        )
+        return None if row is None else _secret(row)
+
+    def list(self, app_id: str) -> list[StoredSecret]:
+        rows = self._conn().execute("SELECT * FROM secrets WHERE app_id = ? ORDER BY environment_type, name", (app_id,))
+        return [_secret(r) for r in rows]
+
+    def delete(self, app_id: str, environment_type: str, name: str) -> bool:
+        cursor = self._conn().execute(
+            "DELETE FROM secrets WHERE app_id = ? AND environment_type = ? AND name = ?",
+            (app_id, str(environment_type), name),
+        )
+        return cursor.rowcount > 0
+
+
+def _secret(row: sqlite3.Row) -> StoredSecret:
+    return StoredSecret(
+        app_id=row["app_id"],
+        environment_type=EnvironmentType(row["environment_type"]),
+        name=row["name"],
+        ciphertext=bytes(row["ciphertext"]),
+        wrapped_key=bytes(row["wrapped_key"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+class SqliteDedupe:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def first_time(self, key: str) -> bool:
+        return self._conn().execute("INSERT OR IGNORE INTO dedupe (key) VALUES (?)", (key,)).rowcount == 1
+
+
+class SqliteKeyValue:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put(self, key: str, value: str) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
+
+
+class SqliteFeed:
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def push(self, item: FeedItem) -> None:
+        self._conn().execute(
+            "INSERT INTO feed (kind, subject, summary, at, data) VALUES (?, ?, ?, ?, ?)",
+            (item.kind, item.subject, item.summary, item.at.isoformat(), json.dumps(item.data, default=str)),
+        )
+
+    def recent(self, limit: int = 100) -> list[FeedItem]:
+        rows = (
+            self._conn()
+            .execute("SELECT kind, subject, summary, at, data FROM feed ORDER BY seq DESC LIMIT ?", (limit,))
+            .fetchall()
+        )
+        return [feed_item_from_row(*r) for r in reversed(rows)]
+
+
+class SqliteBlobs:
+    """Blobs as appended chunks, so `append` never rewrites what is there."""
+
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def append(self, key: str, data: bytes) -> None:
+        self._conn().execute("INSERT INTO blob_chunks (key, data) VALUES (?, ?)", (key, data))
+
+    def get(self, key: str) -> bytes | None:
+        rows = self._conn().execute("SELECT data FROM blob_chunks WHERE key = ? ORDER BY seq", (key,)).fetchall()
+        return None if not rows else b"".join(bytes(r[0]) for r in rows)
+
+    def delete_prefix(self, prefix: str) -> int:
+        conn = self._conn()
+        keys = conn.execute(
+            "SELECT COUNT(DISTINCT key) FROM blob_chunks WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        ).fetchone()[0]
+        conn.execute("DELETE FROM blob_chunks WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        return int(keys)

@@ -1,0 +1,93 @@
+"""Settings of the local process, from `WINGCLOUD_*` environment variables (pydantic-settings).
+
+Only composition roots read them. Unset credentials select the embedded outside world (the simulator's
+fakes); the API token, webhook secret and report-signing key are generated once and kept in the data dir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub drops larger events; so do we
+
+
+class LocalSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WINGCLOUD_", extra="ignore")
+
+    github_webhook_secret: SecretStr | None = None
+    api_token: SecretStr | None = None
+    public_url: str | None = None  # where GitHub and runtimes reach us; default http://host:port
+
+    github_app_id: str | None = None
+    github_private_key: SecretStr | None = None  # PEM text
+    github_private_key_file: Path | None = None
+    github_api_url: str = "https://api.github.com"
+
+    fly_api_token: SecretStr | None = None
+    fly_org: str = "personal"
+    fly_region: str | None = None
+    fly_api_url: str = "https://api.machines.dev"
+
+    dnsimple_token: SecretStr | None = None
+    dnsimple_account_id: str | None = None
+    dnsimple_api_url: str = "https://api.dnsimple.com"
+    dns_zone: str = "wingcloud.test"
+
+    runtime_image: str = "ghcr.io/winglang/wing-runtime:latest"
+    runtime_step_seconds: float = 0.3  # pace of the embedded runtime's reports, so the console shows each step
+    fsync: bool = False  # SQLite synchronous=FULL: survive power loss too, not only a process crash
+    max_webhook_bytes: int = MAX_WEBHOOK_BYTES
+
+    def github_key_pem(self) -> str | None:
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value()
+        if self.github_private_key_file is not None:
+            return self.github_private_key_file.read_text()
+        return None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The process's own secrets, after settings and the data dir's `credentials.json` are merged."""
+
+    api_token: str
+    webhook_secret: str
+    report_key: bytes
+    generated: tuple[str, ...]  # names of the values generated at this start
+
+
+def load_credentials(settings: LocalSettings, data_dir: Path) -> Credentials:
+    """Settings win; otherwise the stored value; otherwise a new one, stored 0600 and reported as generated."""
+    path = data_dir / "credentials.json"
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    generated = []
+    for name, length in (("api_token", 32), ("webhook_secret", 32), ("report_key", 32)):
+        if name not in stored:
+            stored[name] = secrets.token_urlsafe(length)
+            generated.append(name)
+    if generated:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(stored, out)
+        os.replace(path.with_suffix(".tmp"), path)
+    api = settings.api_token.get_secret_value() if settings.api_token else stored["api_token"]
+    hook = (
+        settings.github_webhook_secret.get_secret_value()
+        if settings.github_webhook_secret
+        else stored["webhook_secret"]
+    )
+    shown = tuple(
+        n
+        for n in generated
+        if (n == "api_token" and not settings.api_token)
+        or (n == "webhook_secret" and not settings.github_webhook_secret)
+    )
+    return Credentials(api, hook, stored["report_key"].encode(), shown)

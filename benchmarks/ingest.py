@@ -1,0 +1,253 @@
+"""Durable webhook ingestion of `wingcloud serve` on loopback, beside a bare uvicorn endpoint in the same run.
+
+    python benchmarks/ingest.py [--requests 2000] [--connections 32] [--latency-samples 200]
+
+1. Throughput: signed `pull_request` webhooks (distinct delivery ids and PR numbers over 25 apps, ~24 KB) over
+   keep-alive connections; a 202 means the delivery is committed to SQLite. The same load is sent to a bare
+   uvicorn endpoint that answers 200 without reading anything.
+2. Latency: paced webhooks, each timed from send to its `EnvironmentDeployRequested` on the live SSE stream.
+Bounded request counts, loopback only. Figures vary with the machine; they are for the record, not for tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "github" / "pull_request.opened.json"
+SECRET, TOKEN = "bench-secret", "bench-token"
+BARE_APP = """
+import uvicorn
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json"), (b"content-length", b"11")]})
+    await send({"type": "http.response.body", "body": b'{"ok":true}'})
+uvicorn.run(app, host="127.0.0.1", port=int(__import__("sys").argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+APPS = 25  # previews spread over apps on distinct repositories, as real traffic is
+
+
+def repository(n: int) -> str:
+    return f"bench-org/repo-{n % APPS}"
+
+
+def webhook(n: int, prefix: str) -> tuple[bytes, dict[str, str]]:
+    payload = json.loads(FIXTURE.read_bytes())
+    payload["number"] = payload["pull_request"]["number"] = n
+    for repo in (
+        payload["repository"],
+        payload["pull_request"]["head"]["repo"],
+        payload["pull_request"]["base"]["repo"],
+    ):
+        repo["full_name"] = repository(n)
+    payload["pull_request"]["head"]["ref"] = f"bench-{n}"
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {
+        "X-GitHub-Event": "pull_request",
+        "X-GitHub-Delivery": f"{prefix}-{n}",
+        "X-Hub-Signature-256": signature,
+        "Content-Type": "application/json",
+    }
+    return body, headers
+
+
+def raw_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    parts = head.split(b" ", 2)
+    if len(parts) < 2:
+        raise RuntimeError(f"unexpected response head: {head[:200]!r}")
+    status = int(parts[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def blast(port: int, path: str, requests: list[bytes], connections: int) -> tuple[float, dict[int, int]]:
+    """Send every request over `connections` keep-alive connections; (seconds, count per status)."""
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    statuses: dict[int, int] = {}
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not queue.empty():
+            writer.write(queue.get_nowait())
+            await writer.drain()
+            status = await _read_response(reader)
+            statuses[status] = statuses.get(status, 0) + 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return time.perf_counter() - started, statuses
+
+
+def start(cmd: list[str], env: dict[str, str], health: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            httpx.get(health, timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"{cmd} did not start")
+
+
+def wait_quiet(url: str) -> None:
+    while httpx.get(f"{url}/healthz", timeout=10).json()["pending_deliveries"]:
+        time.sleep(0.2)
+
+
+async def latency(url: str, port: int, samples: int, pace: float) -> list[float]:
+    """Seconds from sending each webhook to its EnvironmentDeployRequested arriving on the SSE stream."""
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    async with (
+        httpx.AsyncClient(timeout=None) as client,
+        client.stream("GET", f"{url}/api/stream", headers={"Authorization": f"Bearer {TOKEN}"}) as stream,
+    ):
+
+        async def listen() -> None:
+            async for line in stream.aiter_lines():
+                if line.startswith("data: "):
+                    entry = json.loads(line[6:])
+                    if entry["detail_type"] == "EnvironmentDeployRequested":
+                        seen.setdefault(entry["correlation_id"], time.perf_counter())
+                        if len(seen) >= samples:
+                            return
+
+        listener = asyncio.create_task(listen())
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for n in range(samples):
+            body, headers = webhook(50_000 + n, "lat")
+            sent[headers["X-GitHub-Delivery"]] = time.perf_counter()
+            writer.write(raw_request(port, "/webhooks/github", body, headers))
+            await writer.drain()
+            assert await _read_response(reader) == 202
+            await asyncio.sleep(pace)
+        try:
+            await asyncio.wait_for(listener, timeout=120)
+        except TimeoutError:
+            missing = sorted(set(sent) - set(seen))
+            raise SystemExit(
+                f"{len(missing)} of {samples} never reached EnvironmentDeployRequested: {missing[:5]}"
+            ) from None
+        writer.close()
+    return [seen[k] - sent[k] for k in sent]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--latency-samples", type=int, default=100)
+    parser.add_argument("--pace", type=float, default=0.2, help="seconds between latency samples")
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="wingcloud-bench-"))
+    port, bare_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "WINGCLOUD_GITHUB_WEBHOOK_SECRET": SECRET,
+        "WINGCLOUD_API_TOKEN": TOKEN,
+        "WINGCLOUD_RUNTIME_STEP_SECONDS": "0",
+    }
+    url = f"http://127.0.0.1:{port}"
+    serve = start(
+        [
+            sys.executable,
+            "-c",
+            "from wingcloud.cli import main; main()",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env,
+        f"{url}/healthz",
+    )
+    bare = start([sys.executable, "-c", BARE_APP, str(bare_port)], env, f"http://127.0.0.1:{bare_port}/")
+    try:
+        for k in range(APPS):
+            app = {
+                "name": f"bench-{k}",
+                "repository": repository(k),
+                "default_branch": "master",
+                "entrypoint": "main.w",
+                "installation_id": 1,
+            }
+            httpx.post(f"{url}/api/apps", headers={"Authorization": f"Bearer {TOKEN}"}, json=app).raise_for_status()
+        wait_quiet(url)
+        requests = [raw_request(port, "/webhooks/github", *webhook(n, "tp")) for n in range(1, args.requests + 1)]
+        print("throughput phase...", file=sys.stderr, flush=True)
+        took, statuses = asyncio.run(blast(port, "/webhooks/github", requests, args.connections))
+        bare_requests = [raw_request(bare_port, "/", *webhook(n, "bare")) for n in range(1, args.requests + 1)]
+        bare_took, bare_statuses = asyncio.run(blast(bare_port, "/", bare_requests, args.connections))
+        print(f"sent in {took:.1f}s / bare {bare_took:.1f}s; draining the backlog...", file=sys.stderr, flush=True)
+        drain_started = time.perf_counter()
+        wait_quiet(url)
+        drained = time.perf_counter() - drain_started
+        print("latency phase...", file=sys.stderr, flush=True)
+        delays = sorted(asyncio.run(latency(url, port, args.latency_samples, args.pace)))
+    finally:
+        serve.terminate()
+        bare.terminate()
+        serve.wait()
+        bare.wait()
+    rate, bare_rate = args.requests / took, args.requests / bare_took
+    p50 = statistics.median(delays) * 1000
+    p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] * 1000
+    print(f"requests: {args.requests} x {len(requests[0]) // 1024} KB over {args.connections} connections, loopback")
+    print(f"wingcloud serve  durable webhooks/s: {rate:8.0f}   statuses {statuses}")
+    print(f"bare uvicorn     200 responses/s:    {bare_rate:8.0f}   statuses {bare_statuses}")
+    print(f"ratio: {rate / bare_rate:.0%} of the bare endpoint")
+    print(
+        f"backlog worked off {drained:.1f} s after the burst ({args.requests / (took + drained):.0f} webhooks/s end to end, each a full workflow)"
+    )
+    print(
+        f"webhook -> EnvironmentDeployRequested ({len(delays)} samples, one every {args.pace}s): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Fixtures for the local process: a System on a temp data dir, driven step by step, and signed fixtures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import warnings
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from starlette.exceptions import StarletteDeprecationWarning
+
+with warnings.catch_warnings():
+    # starlette 1.x prefers httpx2 for its TestClient and warns when it falls back to httpx (installed here).
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+from adapters.local.server import create_app
+from adapters.local.system import System, build_system
+from adapters.settings import LocalSettings
+from sim.retry import RetryPolicy
+
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "github"
+SECRET = "test-secret"
+TOKEN = "test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def fixture_body(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def signed(body: bytes, event: str, delivery: str, secret: str = SECRET) -> dict[str, str]:
+    return {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "X-GitHub-Hook-ID": "292430182",
+        "X-GitHub-Hook-Installation-Target-Type": "integration",
+        "X-GitHub-Hook-Installation-Target-ID": "29310",
+        "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+        "User-Agent": "GitHub-Hookshot/044aadd",
+        "Content-Type": "application/json",
+    }
+
+
+def pull_request(
+    action_file: str = "pull_request.opened.json", *, number: int | None = None, branch: str | None = None, **top: Any
+) -> bytes:
+    """A fixture body, optionally with another PR number / head branch (distinct deliveries)."""
+    payload = json.loads(fixture_body(action_file))
+    if number is not None:
+        payload["number"] = number
+        payload["pull_request"]["number"] = number
+    if branch is not None:
+        payload["pull_request"]["head"]["ref"] = branch
+    payload.update(top)
+    return json.dumps(payload).encode()
+
+
+def drain(system: System, rounds: int = 1000) -> None:
+    """Deliver everything due, playing the embedded runtime's reports, until nothing is left to do."""
+    assert system.embedded is not None
+    fake = system.embedded.flyio.fake
+    sent: dict[str, int] = {}
+    for _ in range(rounds):
+        moved = system.worker.run_once()
+        while (report := fake.take_report()) is not None:
+            sent[report.deployment_id] = sent.get(report.deployment_id, 0) + 1
+            system.inbox.submit(
+                system.report_arrival(report, f"rep_{report.deployment_id}_{sent[report.deployment_id]}")
+            ).result(10)
+            moved += 1
+        if not moved:
+            return
+    raise AssertionError("the system did not go quiet")
+
+
+@pytest.fixture
+def settings() -> LocalSettings:
+    return LocalSettings(
+        github_webhook_secret=SecretStr(SECRET),
+        api_token=SecretStr(TOKEN),
+        runtime_step_seconds=0,
+        max_webhook_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture
+def system(tmp_path: Path, settings: LocalSettings) -> System:
+    return build_system(
+        settings,
+        tmp_path / "data",
+        "http://testserver",
+        retry=RetryPolicy(maximum_attempts=0, maximum_event_age=timedelta(minutes=5)),
+    )
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[TestClient]:
+    with TestClient(create_app(system, background=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def app_id(client: TestClient, system: System) -> str:
+    """An app bound to the fixtures' repository, its production environment running."""
+    body = {
+        "name": "hello",
+        "repository": "Codertocat/Hello-World",
+        "default_branch": "master",
+        "entrypoint": "main.w",
+        "installation_id": 1,
+    }
+    response = client.post("/api/apps", json=body, headers=AUTH)
+    assert response.status_code == 201, response.text
+    drain(system)
+    return str(response.json()["id"])

@@ -1,0 +1,189 @@
+"""POST /webhooks/github: signature, headers, size, duplicates, and durability before the 202."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from adapters.github.webhooks import SignatureError, sign, verify_signature
+from adapters.local.system import System
+from tests.adapters.local.conftest import AUTH, drain, fixture_body, pull_request, signed
+
+
+def test_githubs_test_vector_verifies() -> None:
+    expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    assert sign("It's a Secret to Everybody", b"Hello, World!") == expected
+    verify_signature("It's a Secret to Everybody", b"Hello, World!", expected)
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "missing"),
+        ("", "missing"),
+        ("sha1=757107ea0eb2509fc211221cce984b8a37570b6d", "must start with 'sha256='"),
+        ("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e18", "does not match"),
+        ("sha256=zz", "does not match"),
+    ],
+)
+def test_a_bad_signature_is_refused_with_the_reason(header: str | None, reason: str) -> None:
+    with pytest.raises(SignatureError, match=reason):
+        verify_signature("It's a Secret to Everybody", b"Hello, World!", header)
+
+
+def test_the_signature_covers_the_exact_bytes() -> None:
+    with pytest.raises(SignatureError):
+        verify_signature(
+            "It's a Secret to Everybody", b"Hello, World! ", sign("It's a Secret to Everybody", b"Hello, World!")
+        )
+
+
+def test_a_signed_delivery_is_stored_before_the_202(client: TestClient, system: System) -> None:
+    body = fixture_body("pull_request.opened.json")
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1"))
+    assert response.status_code == 202
+    assert response.json() == {"delivery_id": "d-1", "accepted": True}
+    # Nothing was processed yet (the worker is not running): the delivery is on disk, seen by another connection.
+    with sqlite3.connect(system.db.path) as other:
+        assert other.execute("SELECT kind, name, body FROM inbox WHERE id = 'd-1'").fetchone() == (
+            "webhook",
+            "pull_request",
+            body,
+        )
+        assert other.execute("SELECT status FROM deliveries WHERE ref = 'd-1'").fetchone() == ("pending",)
+
+
+def test_a_webhook_opens_a_preview_that_reaches_running(client: TestClient, system: System, app_id: str) -> None:
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    drain(system)
+    previews = [
+        e for e in client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json() if e["type"] == "preview"
+    ]
+    assert [(e["pr_number"], e["branch"], e["status"]) for e in previews] == [(2, "changes", "running")]
+    assert previews[0]["url"].startswith("https://wc-env-")
+
+
+def test_a_redelivery_is_acknowledged_with_no_second_effect(client: TestClient, system: System, app_id: str) -> None:
+    body = fixture_body("pull_request.opened.json")
+    first = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "same-id"))
+    again = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "same-id"))
+    drain(system)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json() == {"delivery_id": "same-id", "duplicate": True}
+    events = client.get("/api/events", headers=AUTH).json()
+    assert [e["detail_type"] for e in events].count("PullRequestOpened") == 1
+    assert (
+        len([e for e in client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json() if e["type"] == "preview"])
+        == 1
+    )
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64])
+def test_a_missing_or_wrong_signature_is_401(client: TestClient, system: System, signature: str | None) -> None:
+    body = fixture_body("pull_request.opened.json")
+    headers = signed(body, "pull_request", "d-1")
+    headers.pop("X-Hub-Signature-256")
+    if signature:
+        headers["X-Hub-Signature-256"] = signature
+    response = client.post("/webhooks/github", content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_signature"
+    with sqlite3.connect(system.db.path) as other:
+        assert other.execute("SELECT COUNT(*) FROM inbox").fetchone() == (0,)
+
+
+def test_a_body_signed_with_another_secret_is_401(client: TestClient) -> None:
+    body = fixture_body("ping.json")
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "ping", "d-1", secret="other"))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("missing", ["X-GitHub-Event", "X-GitHub-Delivery"])
+def test_a_missing_delivery_header_is_400(client: TestClient, missing: str) -> None:
+    body = fixture_body("ping.json")
+    headers = signed(body, "ping", "d-1")
+    headers.pop(missing)
+    response = client.post("/webhooks/github", content=body, headers=headers)
+    assert response.status_code == 400
+    assert response.json() == {"error": "missing_header", "detail": f"missing header(s): {missing}"}
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe"])
+def test_a_signed_body_that_is_not_a_json_object_is_400(client: TestClient, body: bytes) -> None:
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "push", "d-1"))
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_json"
+
+
+def test_a_body_over_the_limit_is_413(client: TestClient, system: System) -> None:
+    body = b'{"pad": "' + b"x" * system.settings.max_webhook_bytes + b'"}'
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "push", "d-big"))
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: TestClient, system: System) -> None:
+    chunk = b"x" * 8192
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(system.settings.max_webhook_bytes // len(chunk) + 2):
+            yield chunk
+
+    response = client.post("/webhooks/github", content=chunks(), headers={"X-GitHub-Event": "push"})
+    assert response.status_code == 413
+
+
+def test_an_ignored_event_is_acknowledged_and_recorded_as_ignored(client: TestClient, system: System) -> None:
+    body = fixture_body("ping.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "ping", "d-ping")).status_code == 202
+    drain(system)
+    [event] = client.get("/api/events", headers=AUTH).json()
+    assert (event["detail_type"], event["correlation_id"], event["detail"]["github_event"]) == (
+        "WebhookIgnored",
+        "d-ping",
+        "ping",
+    )
+
+
+def test_a_delivery_without_installation_becomes_a_dead_letter_with_the_reason(
+    client: TestClient, system: System
+) -> None:
+    payload = json.loads(fixture_body("pull_request.opened.json"))
+    del payload["installation"]
+    body = json.dumps(payload).encode()
+    assert (
+        client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-noinst")).status_code
+        == 202
+    )
+    drain(system)
+    [letter] = client.get("/api/dead-letters", headers=AUTH).json()
+    assert (letter["rule"], letter["error_code"], letter["correlation_id"]) == (
+        "github--webhook",
+        "WebhookRejectedError",
+        "d-noinst",
+    )
+    assert "installation" in letter["error_message"]
+    assert letter["exhausted_condition"] is None
+
+
+def test_distinct_pull_requests_open_distinct_previews(client: TestClient, system: System, app_id: str) -> None:
+    for n in (10, 11, 12):
+        body = pull_request(number=n, branch=f"feature-{n}")
+        assert (
+            client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", f"d-{n}")).status_code
+            == 202
+        )
+    drain(system)
+    previews = [
+        e for e in client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json() if e["type"] == "preview"
+    ]
+    assert sorted((e["pr_number"], e["status"]) for e in previews) == [
+        (10, "running"),
+        (11, "running"),
+        (12, "running"),
+    ]
