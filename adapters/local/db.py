@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS trace (
 CREATE INDEX IF NOT EXISTS trace_by_correlation ON trace (correlation_id);
 CREATE TABLE IF NOT EXISTS deployments (
     deployment_id TEXT PRIMARY KEY, environment_id TEXT NOT NULL, correlation_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 """
 
 
@@ -59,14 +60,14 @@ class Database:
     per commit.
     """
 
-    def __init__(self, path: Path, *, durable: bool = False) -> None:
+    def __init__(self, path: Path, *, durable: bool = False, schema: str = SCHEMA) -> None:
         self.path = path
         self._synchronous = "FULL" if durable else "NORMAL"
         self._local = threading.local()
         self._write_lock = FairLock()
         conn = self.connect()
         try:
-            conn.executescript(SCHEMA)
+            conn.executescript(schema)
         finally:
             conn.close()
 

@@ -1,8 +1,13 @@
-"""Durable acceptance at the edges, with group commit.
+"""Durable acceptance at the edges, with group commit, in a SQLite file of its own.
 
 A request hands its delivery to one writer thread and waits; the writer inserts everything that queued up
 meanwhile in one transaction and commits once, then answers each request: new, or a duplicate id. So a
 202 is only ever sent for a delivery that is on disk, and a burst costs one commit per batch, not per request.
+
+The arrivals live in `inbox.sqlite3`, not in the main database: the worker holds the main database's write
+lock while a handler runs, external HTTP calls included (a slow fly.io or GitHub), and GitHub gives a
+delivery 10 s. The worker moves arrivals into the main database (`move_arrivals`) inside its own
+transaction, advancing a cursor kept in that same database, so each arrival moves exactly once, crash or not.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import asyncio
 import concurrent.futures
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +27,13 @@ from adapters.local.db import Database
 
 log = logging.getLogger("wingcloud.inbox")
 _MAX_BATCH = 512
+_CURSOR = "inbox"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS arrivals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, name TEXT NOT NULL,
+    body BLOB NOT NULL, correlation_id TEXT NOT NULL, received_at TEXT NOT NULL);
+"""
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class InboxClosedError(RuntimeError):
 
 class Inbox:
     def __init__(self, db: Database, on_commit: Callable[[], None]) -> None:
+        """`db`: the inbox's own file (made with this module's `SCHEMA`), not the main database."""
         self._db = db
         self._on_commit = on_commit
         self._queue: queue.Queue[tuple[Arrival, concurrent.futures.Future[bool]] | None] = queue.Queue()
@@ -97,18 +111,51 @@ class Inbox:
                 future.set_result(stored)
 
     def _store(self, arrivals: list[Arrival]) -> list[bool]:
-        results = []
         received = outbox.iso(outbox.now_ts())
         with self._db.writing() as conn:
-            for a in arrivals:
-                stored = (
-                    conn.execute(
-                        "INSERT OR IGNORE INTO inbox (id, kind, name, body, received_at) VALUES (?, ?, ?, ?, ?)",
-                        (a.id, a.kind, a.name, a.body, received),
-                    ).rowcount
-                    == 1
-                )
-                if stored:
-                    outbox.enqueue_edge(conn, a.kind, a.id, a.correlation_id, outbox.now_ts())
-                results.append(stored)
-        return results
+            return [
+                conn.execute(
+                    "INSERT OR IGNORE INTO arrivals (id, kind, name, body, correlation_id, received_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (a.id, a.kind, a.name, a.body, a.correlation_id, received),
+                ).rowcount
+                == 1
+                for a in arrivals
+            ]
+
+    def move_arrivals(self, conn: sqlite3.Connection, limit: int = _MAX_BATCH) -> int:
+        """Inside a write transaction on the main database: copy the arrivals past the cursor into its `inbox`
+        table, each with its delivery, and advance the cursor; returns how many moved."""
+        after = _cursor(conn)
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT seq, id, kind, name, body, correlation_id, received_at FROM arrivals"
+                " WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            )
+            .fetchall()
+        )
+        for row in rows:
+            copied = conn.execute(
+                "INSERT OR IGNORE INTO inbox (id, kind, name, body, received_at) VALUES (?, ?, ?, ?, ?)",
+                (row["id"], row["kind"], row["name"], row["body"], row["received_at"]),
+            ).rowcount
+            if copied == 1:
+                outbox.enqueue_edge(conn, row["kind"], row["id"], row["correlation_id"], outbox.now_ts())
+        if rows:
+            conn.execute(
+                "INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
+                (_CURSOR, rows[-1]["seq"]),
+            )
+        return len(rows)
+
+    def waiting(self, conn: sqlite3.Connection) -> int:
+        """Arrivals stored but not yet moved into the main database (`conn`)."""
+        row = self._db.connection().execute("SELECT COUNT(*) FROM arrivals WHERE seq > ?", (_cursor(conn),)).fetchone()
+        return int(row[0])
+
+
+def _cursor(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT seq FROM cursors WHERE name = ?", (_CURSOR,)).fetchone()
+    return int(row[0]) if row else 0

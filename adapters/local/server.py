@@ -37,6 +37,7 @@ async def healthz(request: Request) -> JSONResponse:
     def counts() -> dict[str, Any]:
         conn = system.db.connection()
         pending = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetchone()[0]
+        pending += system.inbox.waiting(conn)  # accepted, not yet taken in by the worker
         dead = conn.execute("SELECT COUNT(*) FROM dead_letters WHERE redriven_at IS NULL").fetchone()[0]
         return {"status": "ok", "pending_deliveries": pending, "dead_letters": dead, "outside": system.outside}
 

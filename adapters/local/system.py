@@ -19,6 +19,7 @@ from adapters.github import GitHubAppClient
 from adapters.local import outbox
 from adapters.local.db import Database
 from adapters.local.embedded import EmbeddedWorld, open_world
+from adapters.local.inbox import SCHEMA as INBOX_SCHEMA
 from adapters.local.inbox import Arrival, Inbox
 from adapters.local.local_world import FileKeyService, RandomIds, SystemClock
 from adapters.local.notify import Notifier
@@ -182,8 +183,8 @@ def build_system(
         account=ACCOUNT,
         on_commit=notifier.notify,
     )
-    inbox = Inbox(db, committed)
-    worker.yield_to = inbox.busy
+    inbox = Inbox(Database(data_dir / "inbox.sqlite3", durable=settings.fsync, schema=INBOX_SCHEMA), committed)
+    worker.yield_to, worker.intake = inbox.busy, inbox.move_arrivals
     system = System(
         settings,
         credentials,

@@ -69,8 +69,10 @@ class Worker:
         region: str = "local",
         on_commit: Callable[[], None] = lambda: None,
         yield_to: Callable[[], bool] | None = None,
+        intake: Callable[[sqlite3.Connection], int] | None = None,
     ) -> None:
         self.yield_to = yield_to
+        self.intake = intake  # moves accepted arrivals in, inside the batch's transaction (`Inbox.move_arrivals`)
         self._db, self._router, self._ports, self._edges = db, router, ports, edges
         self._handlers = handlers
         self._policy = policy
@@ -118,10 +120,12 @@ class Worker:
     # --- one batch ------------------------------------------------------------------------------------
 
     def run_once(self, limit: int = _BATCH) -> int:
-        """Run up to `limit` due deliveries in one transaction; returns how many were attempted."""
+        """Take in new arrivals and run up to `limit` due deliveries, in one transaction; returns how many
+        arrivals and deliveries that was."""
         started = time.monotonic()
         self._parcels = {}  # one validation per event, however many of its rules are in this batch
         with self._db.writing() as conn:
+            moved = self.intake(conn) if self.intake is not None else 0
             batch = outbox.due(conn, limit)
             for done, item in enumerate(batch, 1):
                 conn.execute("SAVEPOINT delivery")
@@ -134,9 +138,9 @@ class Worker:
                 if time.monotonic() - started > _BATCH_SECONDS:  # let the edges' writes in
                     batch = batch[:done]
                     break
-        if batch:
+        if batch or moved:
             self._on_commit()
-        return len(batch)
+        return len(batch) + moved
 
     def _deliver(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> None:
         if item.kind == outbox.EVENT:

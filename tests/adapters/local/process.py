@@ -22,8 +22,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, port: int, step: float = 0.0) -> None:
+    def __init__(self, data_dir: Path, port: int, step: float = 0.0, *, own_credentials: bool = False) -> None:
+        """`own_credentials`: leave the API token and webhook secret unset, so the process makes its own."""
         self.data_dir, self.port, self.step = data_dir, port, step
+        self.own_credentials = own_credentials
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -34,6 +36,8 @@ class Server:
             "WINGCLOUD_API_TOKEN": TOKEN,
             "WINGCLOUD_RUNTIME_STEP_SECONDS": str(self.step),
         }
+        if self.own_credentials:
+            del env["WINGCLOUD_GITHUB_WEBHOOK_SECRET"], env["WINGCLOUD_API_TOKEN"]
         cmd = [
             sys.executable,
             "-c",

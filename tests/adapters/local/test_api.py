@@ -206,3 +206,8 @@ def test_unknown_routes_and_methods_answer_json(client: TestClient) -> None:
     assert client.get("/nope").json()["error"] == "not_found"
     response = client.put("/api/apps", headers=AUTH)
     assert (response.status_code, response.json()["error"]) == (405, "method_not_allowed")
+
+
+def test_the_github_apps_webhook_url_is_set_at_start(client: TestClient, system: System) -> None:
+    assert system.embedded is not None
+    assert system.embedded.github.fake.webhook_url == "http://testserver/webhooks/github"

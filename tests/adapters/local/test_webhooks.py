@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from adapters.github.webhooks import SignatureError, sign, verify_signature
-from adapters.local.system import System
-from tests.adapters.local.conftest import AUTH, drain, fixture_body, pull_request, signed
+from adapters.local.server import create_app
+from adapters.local.system import System, build_system
+from adapters.settings import LocalSettings
+from tests.adapters.local.conftest import AUTH, SECRET, TOKEN, drain, fixture_body, pull_request, signed
 
 
 def test_githubs_test_vector_verifies() -> None:
@@ -48,13 +53,17 @@ def test_a_signed_delivery_is_stored_before_the_202(client: TestClient, system: 
     assert response.status_code == 202
     assert response.json() == {"delivery_id": "d-1", "accepted": True}
     # Nothing was processed yet (the worker is not running): the delivery is on disk, seen by another connection.
-    with sqlite3.connect(system.db.path) as other:
-        assert other.execute("SELECT kind, name, body FROM inbox WHERE id = 'd-1'").fetchone() == (
+    with sqlite3.connect(system.db.path.with_name("inbox.sqlite3")) as other:
+        assert other.execute("SELECT kind, name, body FROM arrivals WHERE id = 'd-1'").fetchone() == (
             "webhook",
             "pull_request",
             body,
         )
-        assert other.execute("SELECT status FROM deliveries WHERE ref = 'd-1'").fetchone() == ("pending",)
+    assert client.get("/healthz").json()["pending_deliveries"] == 1
+    system.worker.run_once()  # takes it into the main database (and delivers it)
+    with sqlite3.connect(system.db.path) as other:
+        assert other.execute("SELECT body FROM inbox WHERE id = 'd-1'").fetchone() == (body,)
+        assert other.execute("SELECT COUNT(*) FROM deliveries WHERE ref = 'd-1'").fetchone() == (1,)
 
 
 def test_a_webhook_opens_a_preview_that_reaches_running(client: TestClient, system: System, app_id: str) -> None:
@@ -93,8 +102,8 @@ def test_a_missing_or_wrong_signature_is_401(client: TestClient, system: System,
     response = client.post("/webhooks/github", content=body, headers=headers)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_signature"
-    with sqlite3.connect(system.db.path) as other:
-        assert other.execute("SELECT COUNT(*) FROM inbox").fetchone() == (0,)
+    with sqlite3.connect(system.db.path.with_name("inbox.sqlite3")) as other:
+        assert other.execute("SELECT COUNT(*) FROM arrivals").fetchone() == (0,)
 
 
 def test_a_body_signed_with_another_secret_is_401(client: TestClient) -> None:
@@ -187,3 +196,69 @@ def test_distinct_pull_requests_open_distinct_previews(client: TestClient, syste
         (11, "running"),
         (12, "running"),
     ]
+
+
+def test_no_202_when_the_commit_fails(system: System, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(arrivals: object) -> list[bool]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(system.inbox, "_store", disk_full)
+    body = fixture_body("pull_request.opened.json")
+    with TestClient(create_app(system, background=False), raise_server_exceptions=False) as failing:
+        response = failing.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-lost"))
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal_error", "detail": "OperationalError: database or disk is full"}
+    with sqlite3.connect(system.db.path.with_name("inbox.sqlite3")) as other:
+        assert other.execute("SELECT COUNT(*) FROM arrivals").fetchone() == (0,)
+
+
+def test_the_default_limit_is_githubs_25_mb(tmp_path: Path) -> None:
+    settings = LocalSettings(github_webhook_secret=SecretStr(SECRET), api_token=SecretStr(TOKEN))
+    assert settings.max_webhook_bytes == 25 * 1024 * 1024
+    system = build_system(settings, tmp_path / "data", "http://testserver")
+    at_limit = b"x" * settings.max_webhook_bytes  # not JSON: refused for that, so the size check let it through
+    over = at_limit + b"x"
+    with TestClient(create_app(system, background=False)) as client:
+        accepted_size = client.post("/webhooks/github", content=at_limit, headers=signed(at_limit, "push", "d-25"))
+        too_big = client.post("/webhooks/github", content=over, headers=signed(over, "push", "d-25+1"))
+    assert (accepted_size.status_code, accepted_size.json()["error"]) == (400, "malformed_json")
+    assert (too_big.status_code, too_big.json()["error"]) == (413, "payload_too_large")
+
+
+def test_webhooks_are_acknowledged_while_a_handler_waits_on_an_outside_call(
+    client: TestClient, system: System, app_id: str
+) -> None:
+    """The worker holds the main database's write lock while a handler calls GitHub or fly.io; a slow call there
+    must not hold up the 202s (GitHub gives a delivery 10 s)."""
+    assert system.embedded is not None
+    fake = system.embedded.github.fake
+    original = fake.upsert_pull_request_comment
+    inside, release = threading.Event(), threading.Event()
+    released: list[bool] = []
+
+    def slow(*args: object, **kwargs: object) -> object:
+        inside.set()
+        released.append(release.wait(30))  # False only if nobody released it: the test failed
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    fake.upsert_pull_request_comment = slow  # type: ignore[method-assign,assignment]
+    first = pull_request(number=20, branch="feature-20")
+    assert (
+        client.post("/webhooks/github", content=first, headers=signed(first, "pull_request", "d-20")).status_code == 202
+    )
+    worker = threading.Thread(target=drain, args=(system,))
+    worker.start()
+    try:
+        assert inside.wait(30), "the handler never called GitHub"
+        second = pull_request(number=21, branch="feature-21")
+        response = client.post("/webhooks/github", content=second, headers=signed(second, "pull_request", "d-21"))
+        assert (response.status_code, release.is_set()) == (202, False)
+    finally:
+        release.set()
+        worker.join(60)
+    assert released and all(released)
+    drain(system)
+    previews = [
+        e for e in client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json() if e["type"] == "preview"
+    ]
+    assert sorted((e["pr_number"], e["status"]) for e in previews) == [(20, "running"), (21, "running")]
