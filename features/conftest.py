@@ -315,10 +315,24 @@ def comment_shows(world: WorldLike, name: str, pr: int, repository: str, text: s
     assert text in comment.body, comment.body
 
 
+@then(parsers.parse('the comment of "{name}" on pull request #{pr:d} of {repository} links no endpoints'))
+def comment_without_endpoints(world: WorldLike, name: str, pr: int, repository: str) -> None:
+    """A stopped preview's row keeps its console link but no longer links its public names."""
+    [comment] = [c for c in world.github.comments_on(repository, pr) if f"### wing.cloud · {name}\n" in c.body]
+    assert f".{q.ZONE})" not in comment.body and "/environments/env_" in comment.body, comment.body
+
+
 @then(parsers.parse('the preview of "{name}" for pull request #{pr:d} is stopped'))
 def preview_stopped(world: WorldLike, name: str, pr: int) -> None:
     """The latest preview is stopped."""
     assert q.latest_preview(world, name, pr).status == EnvironmentStatus.stopped
+
+
+@then(parsers.parse("no preview for pull request #{pr:d} lists endpoints"))
+def previews_list_no_endpoints(world: WorldLike, pr: int) -> None:
+    """A stopped preview serves nothing: the console must not link its old URLs."""
+    found = [e for e in world.environments() if e.pr_number == pr]
+    assert found and all(e.endpoints == () for e in found), [(e.id, e.status, e.endpoints) for e in found]
 
 
 @then(parsers.parse('the preview of "{name}" for pull request #{pr:d} has no DNS records'))

@@ -85,6 +85,7 @@ Feature: Deployments, runtime reports and their fencing
     When the running report and the close of pull request #2 arrive together, <first> first
     Then the preview of "hello" for pull request #2 is stopped
     And the preview of "hello" for pull request #2 has no DNS records
+    And no preview for pull request #2 lists endpoints
     And fly.io destroyed the app of every preview
     And the comment of "hello" on pull request #2 of Codertocat/Hello-World shows "stopped"
 

@@ -76,8 +76,10 @@ Feature: Pull requests get preview environments
     And the production environment of "hello" is running
     And the production environment of "hello-too" is running
     And no DNS record of a preview remains
+    And no preview for pull request #2 lists endpoints
     And fly.io destroyed the app of every preview
     And the comment of "hello" on pull request #2 of Codertocat/Hello-World shows "stopped"
+    And the comment of "hello" on pull request #2 of Codertocat/Hello-World links no endpoints
     And the logs of every preview are purged
 
     Examples:

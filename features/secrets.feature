@@ -8,6 +8,7 @@ Feature: Secrets reach the runtime and nothing else
     And an app "hello" of codertocat on Codertocat/Hello-World
 
   Scenario: A preview gets its secrets from fly.io, and no event, trace, log or feed item holds them
+    Given log records of every level are kept
     Given codertocat stores the preview secret API_TOKEN of "hello" as "s3cr3t-preview-4a7f9c"
     And codertocat stores the production secret API_TOKEN of "hello" as "s3cr3t-production-81be"
     When the webhook "pull_request.opened.json" is delivered

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 
+import pytest
 from pytest_bdd import given, parsers, scenarios, then
 
 from features import queries as q
 from sim.world import WorldLike
 
 scenarios("secrets.feature")
+
+
+@given("log records of every level are kept")
+def keep_every_log_record(caplog: pytest.LogCaptureFixture) -> None:
+    """Debug records too: a secret must not reach a log at any level."""
+    caplog.set_level(logging.DEBUG)
 
 
 @given(parsers.parse('codertocat stores the {env_type} secret {secret} of "{name}" as "{value}"'))
@@ -41,8 +49,10 @@ def machine_names_secret(world: WorldLike, name: str, pr: int, secret: str) -> N
 
 
 @then(parsers.parse('no published event, trace record, dead letter, log or feed item contains "{value}"'))
-def nowhere(world: WorldLike, value: str) -> None:
+def nowhere(world: WorldLike, caplog: pytest.LogCaptureFixture, value: str) -> None:
     """Secrets never travel on the bus or land in a record a human reads."""
+    ours = [r for r in caplog.records if not r.name.startswith("pytest_bdd")]  # it logs the step text itself
+    assert all(value not in r.getMessage() for r in ours)
     assert value not in json.dumps(world.events())
     assert value not in repr(world.trace())
     assert value not in repr(world.dead_letters())

@@ -69,9 +69,11 @@ def deploy(env: Environment, app: App, sha: str, trigger: Trigger, ports: Ports)
 
 
 def stop(env: Environment, reason: StopReason, ports: Ports) -> list[Event]:
-    """Stop a live environment; later reports for it are rejected."""
+    """Stop a live environment; it serves nothing any more (its endpoints go), later reports are rejected."""
     if not allows(Trigger.STOP, env.status, S.stopped):
         return []
-    halted = replace(env, status=S.stopped, updated_at=ports.clock.now())
+    # The runtime destroys the fly.io app and `endpoints` removes the DNS names: keeping the URLs on the row
+    # would have the console link a stopped environment to addresses that no longer answer.
+    halted = replace(env, status=S.stopped, updated_at=ports.clock.now(), endpoints=())
     ports.environments.put(halted)
     return [messages.stopped(halted, reason)]

@@ -12,6 +12,7 @@ from services._once import first_delivery
 
 _CURRENT = "logs:current:"
 _PURGED = "logs:purged:"
+_STARTED = "logs:started:"
 
 
 def log_key(environment_id: str, deployment_id: str) -> str:
@@ -19,11 +20,14 @@ def log_key(environment_id: str, deployment_id: str) -> str:
 
 
 def clear_logs(event: EnvironmentDeployRequested, ports: Ports) -> list[Event]:
-    """A new deployment starts with an empty log."""
+    """A new deployment starts with an empty log; a request for a deployment already started changes nothing."""
     if ports.kv.get(_PURGED + event.environment_id) is not None:
         return []
-    if ports.kv.get(_CURRENT + event.environment_id) == event.deployment_id:
-        return []  # this deployment's log is already started
+    # Per deployment, not "is it the current one": a duplicate of an older request delivered after a newer
+    # deployment started must neither wipe the current log nor make the old deployment current again.
+    if ports.kv.get(_STARTED + event.deployment_id) is not None:
+        return []
+    ports.kv.put(_STARTED + event.deployment_id, event.environment_id)
     ports.blobs.delete_prefix(f"logs/{event.environment_id}/")
     ports.kv.put(_CURRENT + event.environment_id, event.deployment_id)
     line = f"{ports.clock.now().isoformat()} deploy {event.deployment_id}: {event.sha} ({event.entrypoint})\n"

@@ -173,6 +173,8 @@ def test_an_event_page_shows_its_validated_example_and_every_rule_pattern_from_t
     for rule in rules:
         assert f"### `{rule.name}`" in page
         assert json.dumps(rule.pattern, indent=2, sort_keys=True) in page
+    assert f"{len(rules)} rules (one per receiving service)" in page
+    assert "One rule (one per receiving service)" in (built / "events" / "CleanupDue.md").read_text()
 
 
 def test_a_service_page_lists_its_rules_and_sends(built: Path) -> None:

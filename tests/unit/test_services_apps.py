@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from events import AppCreated, AppDeleted, AppEntrypointChanged, AppLastCommitUpdated, BranchPushed
+from events.models import EventMetadata
 from services.apps import (
     InvalidAppError,
     UnknownAppError,
@@ -14,7 +15,7 @@ from services.apps import (
     list_apps,
 )
 from services.apps.handlers import record_last_commit
-from sim.fakes import Fakes
+from sim.fakes import EPOCH, Fakes
 from sim.fakes.builders import SHA_A, SHA_B
 
 REPO = "Codertocat/Hello-World"
@@ -131,3 +132,29 @@ def test_a_push_to_the_default_branch_updates_the_last_commit_once(fakes: Fakes)
     assert record_last_commit(push.model_copy(update={"branch": "changes"}), fakes.ports()) == []
     stored = fakes.apps.get(app.id)
     assert stored is not None and stored.last_commit_sha == SHA_B
+
+
+def test_a_late_duplicate_of_an_older_push_keeps_the_newer_last_commit(fakes: Fakes) -> None:
+    app, _ = make(fakes)
+    newer_sha = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+
+    def push(event_id: str, before: str, after: str) -> BranchPushed:
+        event = BranchPushed(
+            delivery_id=event_id,
+            installation_id=1,
+            repository=REPO,
+            branch="master",
+            before_sha=before,
+            after_sha=after,
+            forced=False,
+            head_commit_message=None,
+            pusher="codertocat",
+        )
+        metadata = EventMetadata(event_id=event_id, correlation_id=event_id, causation_id=None, occurred_at=EPOCH)
+        return event.model_copy(update={"metadata": metadata})
+
+    older, newer = push("e1", SHA_A, SHA_B), push("e2", SHA_B, newer_sha)
+    assert len(record_last_commit(older, fakes.ports())) == 1 and len(record_last_commit(newer, fakes.ports())) == 1
+    assert record_last_commit(older, fakes.ports()) == []  # at-least-once: e1 delivered again, after e2
+    stored = fakes.apps.get(app.id)
+    assert stored is not None and stored.last_commit_sha == newer_sha

@@ -194,6 +194,15 @@ def test_closing_stops_live_previews_and_skips_stopped_ones(fakes: Fakes, merged
     assert pull_requests.stop_previews(closed(merged), fakes.ports()) == []
 
 
+def test_a_stopped_environment_keeps_no_endpoints(fakes: Fakes) -> None:
+    fakes.apps.put(an_app())
+    website = ("website", "https://wc-env-1.fly.dev/")
+    fakes.environments.put(an_environment("env_live", endpoints=(website,), test_results=(("main.w:t", True, None),)))
+    pull_requests.stop_previews(closed(), fakes.ports())
+    [env] = fakes.environments.list_all()
+    assert (env.status, env.endpoints, env.test_results) == (S.stopped, (), (("main.w:t", True, None),))
+
+
 # --- pushes and apps -----------------------------------------------------------------------------------
 
 
@@ -206,6 +215,29 @@ def test_a_push_redeploys_production_of_that_branch_only(fakes: Fakes) -> None:
     assert published[1].environment_id == "env_prod"  # type: ignore[attr-defined]
     assert apps.route_push(pushed("master"), fakes.ports()) == []  # once per sha
     assert apps.route_push(pushed("develop", SHA_A), fakes.ports()) == []
+
+
+SHA_C = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+
+
+def test_a_late_duplicate_of_an_older_push_does_not_redeploy_its_commit(fakes: Fakes) -> None:
+    fakes.apps.put(an_app())
+    fakes.environments.put(an_environment("env_prod", env_type=EnvironmentType.production))
+    first, second = with_id(pushed("master", SHA_B), "e1"), with_id(pushed("master", SHA_C), "e2")
+    assert kinds(apps.route_push(first, fakes.ports())) == ["EnvironmentStatusChanged", "EnvironmentDeployRequested"]
+    assert kinds(apps.route_push(second, fakes.ports())) == ["EnvironmentStatusChanged", "EnvironmentDeployRequested"]
+    assert apps.route_push(first, fakes.ports()) == []  # at-least-once: e1 delivered again, after e2
+    assert fakes.environments.list_all()[0].sha == SHA_C
+
+
+def test_a_late_duplicate_of_an_older_synchronize_does_not_redeploy_its_commit(fakes: Fakes) -> None:
+    fakes.apps.put(an_app())
+    fakes.environments.put(an_environment())
+    first, second = with_id(synchronized(sha=SHA_B), "e1"), with_id(synchronized(sha=SHA_C), "e2")
+    assert len(pull_requests.redeploy_previews(first, fakes.ports())) == 2  # type: ignore[arg-type]
+    assert len(pull_requests.redeploy_previews(second, fakes.ports())) == 2  # type: ignore[arg-type]
+    assert pull_requests.redeploy_previews(first, fakes.ports()) == []  # type: ignore[arg-type]
+    assert fakes.environments.list_all()[0].sha == SHA_C
 
 
 def test_a_new_app_gets_production_on_its_last_commit(fakes: Fakes) -> None:

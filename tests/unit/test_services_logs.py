@@ -85,6 +85,17 @@ def test_a_repeated_deploy_request_keeps_the_log() -> None:
     assert "deploying" in read_logs("env_1", fakes.ports())
 
 
+def test_a_repeated_request_of_an_older_deployment_keeps_the_current_log() -> None:
+    fakes = Fakes()
+    clear_logs(deploy("dep_1"), fakes.ports())
+    clear_logs(deploy("dep_2"), fakes.ports())
+    append_report(report("dep_2", "deploying", "e1"), fakes.ports())
+    clear_logs(deploy("dep_1"), fakes.ports())  # at-least-once: dep_1's request delivered again, late
+    append_report(report("dep_2", "running", "e2"), fakes.ports())
+    log = read_logs("env_1", fakes.ports())
+    assert "deploy dep_2" in log and "deploying" in log and "running" in log and "dep_1" not in log
+
+
 def test_stop_purges_and_nothing_is_logged_afterwards() -> None:
     fakes = Fakes()
     clear_logs(deploy("dep_2"), fakes.ports())

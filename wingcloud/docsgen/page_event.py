@@ -66,7 +66,8 @@ def _envelope(message: Message, payload: dict[str, Any]) -> dict[str, Any]:
 def _rules_section(rules: Sequence[Rule]) -> str:
     if not rules:
         return "No service receives this event: it is terminal (or only archived)."
-    parts = [f"{len(rules)} rule(s), one per receiving service, derived from the spec by `Contract.rules()`."]
+    count = "One rule" if len(rules) == 1 else f"{len(rules)} rules"
+    parts = [f"{count} (one per receiving service), derived from the spec by `Contract.rules()`."]
     for rule in rules:
         parts.append(
             f"### {code(rule.name)}\n\nTarget: {_service_link(rule.service)}, operation {code(rule.operation_id)}."
