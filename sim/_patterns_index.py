@@ -23,6 +23,7 @@ from typing import Any, TypeAlias, cast
 from sim._patterns_compile import Branch
 from sim._patterns_eval import Chains, Step, Trie, Values, build_trie, consistent_match, flatten
 from sim._patterns_model import NUMBER_TYPES, Condition, Number, Predicate, Value
+from sim._patterns_operators import in_numeric_limit
 
 _Buckets: TypeAlias = tuple[tuple[int, dict[str, int]], ...]
 _Range: TypeAlias = tuple[Number | None, bool, Number | None, bool]
@@ -75,7 +76,7 @@ class _NumericRanges:
         self.bounds = bounds
 
     def lookup(self, number: Any) -> int:
-        if number != number:  # NaN is in no range
+        if number != number or not in_numeric_limit(number):  # NaN and huge numbers are in no range
             return 0
         bounds = self.bounds
         i = bisect_left(bounds, number)

@@ -145,9 +145,20 @@ def wildcard(text: str) -> tuple[str, str] | Predicate:
 # --- numeric ----------------------------------------------------------------------------------------
 
 
+# EventBridge compares numbers in -5.0e9..5.0e9 (six decimals): a bound outside it is an invalid pattern,
+# and an event value outside it is in no numeric range.
+NUMERIC_LIMIT: Final = 5e9
+
+
+def in_numeric_limit(value: Number) -> bool:
+    return -NUMERIC_LIMIT <= value <= NUMERIC_LIMIT
+
+
 def _need_number(value: Any, op: str) -> Number:
     if not is_number(value):
         fail(f"Value of {op} must be numeric")
+    if not in_numeric_limit(value):
+        fail("Value must be between -5.0E9 and 5.0E9, inclusive")
     return canonical_number(value)
 
 
@@ -197,16 +208,10 @@ def numeric(spec: Any) -> Number | Predicate:
 
 def _range_test(low: Number | None, low_open: bool, high: Number | None, high_open: bool) -> Callable[[Any], bool]:
     numbers = NUMBER_TYPES
-    above = operator.gt if low_open else operator.ge
-    below = operator.lt if high_open else operator.le
-    if low is None:
-        assert high is not None
-        top = high
-        return lambda value: type(value) in numbers and below(value, top)
-    bottom = low
-    if high is None:
-        return lambda value: type(value) in numbers and above(value, bottom)
-    top = high
+    bottom = -NUMERIC_LIMIT if low is None else low
+    top = NUMERIC_LIMIT if high is None else high
+    above = operator.gt if low is not None and low_open else operator.ge
+    below = operator.lt if high is not None and high_open else operator.le
     return lambda value: type(value) in numbers and above(value, bottom) and below(value, top)
 
 

@@ -32,6 +32,7 @@ from spec.contract import Contract, Rule
 __all__ = ["Bus", "ContractViolationError", "DeadLetter", "InvalidEventError", "NotQuietError", "RedriveError"]
 
 _ACCOUNT = re.compile(r"^\d{12}$")
+_REPLAY_NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")  # EventBridge's StartReplay ReplayName
 
 
 class NotQuietError(RuntimeError):
@@ -271,6 +272,8 @@ class Bus:
     def replay(self, name: str, start: datetime, end: datetime, rules: Collection[str] | None = None) -> int:
         """Re-send archived events published at `start <= t < end` to their matching rules (or only `rules`),
         marked with `replay-name`; returns how many events were re-sent."""
+        if not _REPLAY_NAME.match(name):
+            raise ValueError(f"replay name {name!r} must be 1 to 64 characters of A-Z a-z 0-9 . - _")
         selected = None if rules is None else set(rules)
         unknown = sorted((selected or set()) - set(self.router.rules))
         if unknown:

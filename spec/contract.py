@@ -50,6 +50,7 @@ class Message:
     examples: tuple[dict[str, Any], ...]
     cycle_allowed: str | None = None
     terminal: bool = False
+    external: bool = False
     senders: tuple[str, ...] = ()
     receivers: tuple[str, ...] = ()
 
@@ -121,6 +122,7 @@ class Contract:
                 examples=tuple(dict(e) for e in raw.get("examples") or ()),
                 cycle_allowed=raw.get("x-cycle-allowed"),
                 terminal=bool(raw.get("x-terminal", False)),
+                external=bool(raw.get("x-external", False)),
                 senders=tuple(senders),
                 receivers=tuple(receivers),
             )

@@ -28,6 +28,7 @@ def build_graph(contract: Contract) -> nx.DiGraph:
             name=name,
             cycle_allowed=message.cycle_allowed,
             terminal=message.terminal,
+            external=message.external,
         )
         for op in contract.operations.values():
             if op.message == name and op.action == "send":
@@ -56,7 +57,7 @@ def lint_graph(graph: nx.DiGraph) -> list[SpecProblem]:
             where = f"/components/messages/{data['name']}"
             if graph.out_degree(node) == 0 and not data.get("terminal"):
                 problems.append(SpecProblem(where, f"message {data['name']} is consumed by no service"))
-            if graph.in_degree(node) == 0:
+            if graph.in_degree(node) == 0 and not data.get("external"):
                 problems.append(SpecProblem(where, f"message {data['name']} is sent by no service"))
     reachable: set[str] = set()
     for node, data in graph.nodes(data=True):

@@ -37,6 +37,8 @@ def load_document(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError([SpecProblem("", f"cannot read {path}: {exc.strerror or exc}")]) from exc
+    except UnicodeDecodeError as exc:
+        raise SpecError([SpecProblem("", f"{path.name} is not UTF-8 text (byte {exc.start}: {exc.reason})")]) from exc
     try:
         document = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:

@@ -39,20 +39,42 @@ def _path_of(error: Any) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
+_LOCAL = "#/components/schemas/"
+
+
+class RecursiveSchemaError(ValueError):
+    """A schema refers to itself; the runtime validator inlines references, so it cannot take one."""
+
+    def __init__(self, chain: tuple[str, ...]) -> None:
+        self.chain = tuple(ref.removeprefix(_LOCAL) for ref in chain)
+        super().__init__(
+            f"schema {self.chain[0]!r} refers to itself ({' -> '.join(self.chain)}); "
+            "recursive schemas are not supported"
+        )
+
+
+def _target(ref: str, schemas: Mapping[str, Any]) -> Any:
+    """The schema a local `#/components/schemas/...` pointer names, however deep it points."""
+    node: Any = schemas
+    for part in ref[len(_LOCAL) :].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
 def _inline(node: Any, schemas: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
-    """Replace local `#/components/schemas/X` references by their schema.
+    """Replace local `#/components/schemas/...` references by their schema.
 
     Resolving `$ref` through jsonschema's registry on every call is about half of the validation cost; the
     spec's schemas are not recursive, so they can be inlined once.
     """
     if isinstance(node, dict):
         ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            name = ref.rsplit("/", 1)[-1]
-            if name in seen:
-                raise ValueError(f"schema {name!r} refers to itself; recursive schemas are not supported")
+        if isinstance(ref, str) and ref.startswith(_LOCAL):
+            if ref in seen:
+                raise RecursiveSchemaError((*seen[seen.index(ref) :], ref))
             siblings = {k: _inline(v, schemas, seen) for k, v in node.items() if k != "$ref"}
-            return {**_inline(schemas[name], schemas, (*seen, name)), **siblings}
+            return {**_inline(_target(ref, schemas), schemas, (*seen, ref)), **siblings}
         return {k: _inline(v, schemas, seen) for k, v in node.items()}
     if isinstance(node, list):
         return [_inline(v, schemas, seen) for v in node]

@@ -12,9 +12,11 @@ from typing import Any
 from jsonschema import Draft7Validator
 
 from spec._errors import SpecError, SpecProblem
-from spec.contract import Contract, resolve_pointer
+from spec.contract import Contract, message_name_of, resolve_pointer
+from spec.extensions import check_extensions
+from spec.filters import unknown_filter_fields
 from spec.loader import load_document
-from spec.payloads import EventValidationError, PayloadValidator
+from spec.payloads import EventValidationError, PayloadValidator, RecursiveSchemaError
 
 PatternCheck = Callable[[Any], None]
 PASCAL_PAST_TENSE = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*(?:ed|Due)$")
@@ -28,6 +30,17 @@ def _pointer(*parts: object) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def _specificity(error: Any) -> tuple[int, bool, bool, str]:
+    """Deepest first; among alternatives, not the `$ref`-object branch nor a bare type mismatch when a
+    branch of the right type says more (an unknown enum value, a missing property)."""
+    return (
+        -len(error.absolute_path),
+        error.message == "'$ref' is a required property",
+        error.validator == "type",
+        error.message,
+    )
+
+
 def check_official_schema(document: dict[str, Any], official_schema: dict[str, Any]) -> list[SpecProblem]:
     validator = Draft7Validator(official_schema)
     problems = []
@@ -35,7 +48,7 @@ def check_official_schema(document: dict[str, Any], official_schema: dict[str, A
         # The official schema nests oneOf/anyOf deeply; report the most specific cause.
         leaf = error
         while leaf.context:
-            leaf = min(leaf.context, key=lambda e: (-len(e.absolute_path), e.message))
+            leaf = min(leaf.context, key=_specificity)
         problems.append(
             SpecProblem(_pointer(*leaf.absolute_path), f"breaks the AsyncAPI 3.0.0 schema: {leaf.message[:300]}")
         )
@@ -110,14 +123,14 @@ def check_project_rules(document: dict[str, Any], pattern_check: PatternCheck | 
                 )
             )
             continue
-        problems += _check_detail_schema(name, schemas.get(name))
+        problems += _check_detail_schema(name, schemas.get(name), schemas)
         if not raw.get("examples"):
             problems.append(SpecProblem(_pointer(*here, "examples"), "every message needs at least one example"))
     problems += _check_operations(document, services, pattern_check)
     return problems
 
 
-def _check_detail_schema(name: str, schema: Any) -> list[SpecProblem]:
+def _check_detail_schema(name: str, schema: Any, schemas: dict[str, Any]) -> list[SpecProblem]:
     here = ("components", "schemas", name)
     if not isinstance(schema, dict):
         return [SpecProblem(_pointer(*here), f"schema {name!r} is missing")]
@@ -125,21 +138,42 @@ def _check_detail_schema(name: str, schema: Any) -> list[SpecProblem]:
     if schema.get("additionalProperties") is not False:
         problems.append(SpecProblem(_pointer(*here, "additionalProperties"), "must be false"))
     properties = schema.get("properties") or {}
-    if (properties.get("metadata") or {}).get("$ref") != "#/components/schemas/EventMetadata":
+    metadata = properties.get("metadata") if isinstance(properties, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("$ref") != "#/components/schemas/EventMetadata":
         problems.append(
             SpecProblem(_pointer(*here, "properties", "metadata"), "must be $ref #/components/schemas/EventMetadata")
         )
     if "metadata" not in (schema.get("required") or []):
         problems.append(SpecProblem(_pointer(*here, "required"), "must require metadata"))
-    for field_name in properties:
+    for pointer, field_name in _property_names(schema, here, schemas, ()):
         if SECRET_WORDS.search(str(field_name)):
             problems.append(
-                SpecProblem(
-                    _pointer(*here, "properties", field_name),
-                    f"field {field_name!r} looks like a secret value; events carry references only",
-                )
+                SpecProblem(pointer, f"field {field_name!r} looks like a secret value; events carry references only")
             )
     return problems
+
+
+def _property_names(
+    node: Any, here: tuple[object, ...], schemas: dict[str, Any], seen: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """(pointer, name) of every property a detail can hold, nested objects and referenced schemas included;
+    a referenced schema's properties are reported where that schema is defined."""
+    if isinstance(node, list):
+        return [pair for i, item in enumerate(node) for pair in _property_names(item, (*here, i), schemas, seen)]
+    if not isinstance(node, dict):
+        return []
+    found: list[tuple[str, str]] = []
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref.count("/") == 3:
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen and isinstance(schemas.get(name), dict):
+            found += _property_names(schemas[name], ("components", "schemas", name), schemas, (*seen, name))
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            found += [(_pointer(*here, key, prop), str(prop)) for prop in value]
+        if isinstance(value, dict | list):
+            found += _property_names(value, (*here, key), schemas, seen)
+    return found
 
 
 def _check_operations(
@@ -161,11 +195,21 @@ def _check_operations(
                     _pointer(*here, "x-trigger"), f"x-trigger {trigger!r} must name an x-triggers entry on a send"
                 )
             )
+        for index, ref in enumerate(raw.get("messages") or []):
+            name = message_name_of(document, str((ref or {}).get("$ref", "")))
+            if name not in messages:
+                problems.append(
+                    SpecProblem(
+                        _pointer(*here, "messages", index),
+                        f"{ref.get('$ref')!r} is not a message of #/components/messages",
+                    )
+                )
         pattern = raw.get("x-eventbridge-pattern")
         if pattern is not None:
             if raw.get("action") != "receive":
                 problems.append(SpecProblem(_pointer(*here, "x-eventbridge-pattern"), "only receive operations filter"))
             problems += _check_content_filter(pattern, here, pattern_check)
+            problems += _check_filter_fields(document, raw, pattern, here)
     for key, raw in messages.items():
         message = contract.messages.get(str(raw.get("name", key)))
         if message is None:
@@ -192,13 +236,38 @@ def _check_content_filter(
     return []
 
 
+def _check_filter_fields(
+    document: dict[str, Any], operation: dict[str, Any], pattern: Any, here: tuple[object, ...]
+) -> list[SpecProblem]:
+    if not isinstance(pattern, dict):
+        return []
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    problems = []
+    for ref in operation.get("messages") or []:
+        name = message_name_of(document, str((ref or {}).get("$ref", "")))
+        for field_path in unknown_filter_fields(pattern.get("detail"), schemas.get(name), schemas):
+            problems.append(
+                SpecProblem(
+                    _pointer(*here, "x-eventbridge-pattern"),
+                    f"filters on {field_path}, which {name} does not have; the rule would never match",
+                )
+            )
+    return problems
+
+
 def check_examples(document: dict[str, Any]) -> list[SpecProblem]:
     components = document.get("components") or {}
     schemas = components.get("schemas") or {}
     messages = components.get("messages") or {}
-    validator = PayloadValidator(schemas, {key: key for key in messages if key in schemas})
     problems = []
     for key, raw in messages.items():
+        if key not in schemas:
+            continue
+        try:
+            validator = PayloadValidator(schemas, {key: key})
+        except RecursiveSchemaError as exc:
+            problems.append(SpecProblem(_pointer("components", "schemas", key), str(exc)))
+            continue
         for index, example in enumerate(raw.get("examples") or []):
             here = ("components", "messages", key, "examples", index, "payload")
             try:
@@ -217,7 +286,7 @@ def validate_document(
     problems = check_official_schema(document, official_schema)
     if problems:
         return problems
-    problems = check_refs(document)
+    problems = check_extensions(document) or check_refs(document)
     if problems:
         return problems
     return sorted(set(check_project_rules(document, pattern_check) + check_examples(document)))

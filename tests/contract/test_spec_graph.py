@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from spec import SPEC_PATH
 from spec.contract import Contract
@@ -73,3 +77,30 @@ def test_rules_are_one_per_service_and_received_message() -> None:
         "detail-type": ["EnvironmentStatusChanged"],
         "detail": {"status": ["running"]},
     }
+
+
+def test_a_message_marked_external_or_terminal_is_no_orphan(document: dict[str, Any]) -> None:
+    messages = document["components"]["messages"]
+    messages["ReportArchived"] = copy.deepcopy(messages["AppDeleted"]) | {"name": "ReportArchived"}
+    messages["ReportArchived"]["x-external"] = True
+    assert "message ReportArchived is sent by no service" not in lint(document)
+    assert "message ReportArchived is consumed by no service" in lint(document)
+    messages["ReportArchived"]["x-terminal"] = True
+    assert not any("ReportArchived" in p for p in lint(document))
+
+
+def test_the_cli_prints_the_graph_and_fails_on_an_unreachable_service(tmp_path: Path, document: dict[str, Any]) -> None:
+    clean = subprocess.run(
+        [sys.executable, "-m", "wingcloud.cli", "spec", "graph"], capture_output=True, text=True, check=False
+    )
+    assert clean.returncode == 0, clean.stderr
+    assert "[schedule] -> cleaner" in clean.stdout
+    document["x-services"]["billing"] = {"description": "nobody calls it", "triggers": []}
+    path = tmp_path / "asyncapi.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "-m", "wingcloud.cli", "spec", "graph", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "/x-services/billing: service billing is unreachable from every external trigger" in result.stderr
+    assert "Traceback" not in result.stderr

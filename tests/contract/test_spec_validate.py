@@ -199,3 +199,128 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("spec", "validate", str(tmp_path / "nope.yaml"))
     assert result.returncode == 1
     assert "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "asyncapi.yaml"
+    path.write_bytes(b"\xff\xfe asyncapi: 3.0.0\n")
+    with pytest.raises(SpecError, match=r"asyncapi.yaml is not UTF-8 text"):
+        validate_path(path)
+    result = run_cli("spec", "validate", str(path))
+    assert result.returncode == 1
+    assert "not UTF-8 text" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value", "reason"),
+    [
+        (("x-services", "logs"), None, "None is not of type 'object'"),
+        (("x-triggers",), ["api"], "['api'] is not of type 'object'"),
+        (("operations", "logs.onEnvironmentStopped", "x-service"), ["logs"], "['logs'] is not of type 'string'"),
+        (("components", "messages", "RuntimeDestroyed", "x-terminal"), "yes", "'yes' is not of type 'boolean'"),
+    ],
+)
+def test_a_malformed_project_extension_is_named_not_a_crash(
+    tmp_path: Path, document: dict[str, Any], pointer: tuple[str, ...], value: Any, reason: str
+) -> None:
+    node = document
+    for part in pointer[:-1]:
+        node = node[part]
+    node[pointer[-1]] = value
+    where = "/" + "/".join(pointer)
+    assert problems_of(document) == [f"{where}: breaks the project's x- extensions: {reason}"]
+    result = run_cli("spec", "validate", str(write_spec(tmp_path, document)))
+    assert result.returncode == 1
+    assert where in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_recursive_schema_is_named_not_a_crash(tmp_path: Path, document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["Loop"] = {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Loop"}}}
+    schemas["AppDeleted"]["properties"]["loop"] = {"$ref": "#/components/schemas/Loop"}
+    expected = "/components/schemas/AppDeleted: schema 'Loop' refers to itself (Loop -> Loop)"
+    assert [p for p in problems_of(document) if p.startswith(expected)]
+    result = run_cli("spec", "validate", str(write_spec(tmp_path, document)))
+    assert result.returncode == 1
+    assert expected in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_ref_into_a_schema_property_is_followed(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["AppDeleted"]["properties"]["app_id"] = {"$ref": "#/components/schemas/AppCreated/properties/app_id"}
+    assert problems_of(document) == []
+    example = document["components"]["messages"]["AppDeleted"]["examples"][0]["payload"]
+    example["app_id"] = 42
+    (problem,) = problems_of(document)
+    assert problem.startswith("/components/messages/AppDeleted/examples/0/payload: example contradicts its schema")
+    assert "detail.app_id" in problem
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda d: d["operations"]["github.publishPullRequestOpened"].pop("channel"),
+            "/operations/github.publishPullRequestOpened: breaks the AsyncAPI 3.0.0 schema: "
+            "'channel' is a required property",
+        ),
+        (
+            lambda d: d["components"]["schemas"]["AppDeleted"].__setitem__("type", "objekt"),
+            "/components/schemas/AppDeleted/type: breaks the AsyncAPI 3.0.0 schema: 'objekt' is not one of [",
+        ),
+    ],
+)
+def test_official_schema_errors_name_the_branch_that_applies(
+    document: dict[str, Any], edit: Any, expected: str
+) -> None:
+    # Not the `$ref`-object alternative ("'$ref' is a required property") nor a bare type mismatch.
+    edit(document)
+    (problem,) = problems_of(document)
+    assert problem.startswith(expected), problem
+
+
+def test_a_secret_looking_field_nested_in_a_referenced_schema_is_refused(document: dict[str, Any]) -> None:
+    record = document["components"]["schemas"]["DnsRecord"]
+    record["properties"]["api_key"] = {"type": "string"}
+    document["components"]["schemas"]["EndpointsChanged"]["properties"]["owner"] = {
+        "type": "object",
+        "properties": {"session_token": {"type": "string"}},
+    }
+    problems = problems_of(document)
+    assert (
+        "/components/schemas/DnsRecord/properties/api_key: field 'api_key' looks like a secret value; "
+        "events carry references only"
+    ) in problems
+    assert (
+        "/components/schemas/EndpointsChanged/properties/owner/properties/session_token: field 'session_token' "
+        "looks like a secret value; events carry references only"
+    ) in problems
+
+
+def test_a_content_filter_on_a_field_the_message_lacks_is_refused(document: dict[str, Any]) -> None:
+    operation = document["operations"]["endpoints.onEnvironmentStatusChanged"]
+    assert problems_of(document) == []
+    operation["x-eventbridge-pattern"] = {"detail": {"statuss": ["running"]}}
+    assert problems_of(document) == [
+        "/operations/endpoints.onEnvironmentStatusChanged/x-eventbridge-pattern: filters on detail.statuss, "
+        "which EnvironmentStatusChanged does not have; the rule would never match"
+    ]
+    operation["x-eventbridge-pattern"] = {"detail": {"$or": [{"status": ["running"]}, {"metadata": {"nope": [1]}}]}}
+    assert [p.split(": ", 1)[1] for p in problems_of(document)] == [
+        "filters on detail.metadata.nope, which EnvironmentStatusChanged does not have; the rule would never match"
+    ]
+
+
+def test_an_operation_message_that_is_no_component_message_is_named(document: dict[str, Any]) -> None:
+    document["operations"]["github.onEndpointsChanged"]["messages"] = [{"$ref": "#/components/schemas/AppId"}]
+    assert (
+        "/operations/github.onEndpointsChanged/messages/0: '#/components/schemas/AppId' is not a message of "
+        "#/components/messages"
+    ) in problems_of(document)
+
+
+def test_a_boolean_metadata_schema_is_named_not_a_crash(document: dict[str, Any]) -> None:
+    document["components"]["schemas"]["CleanupDue"]["properties"]["metadata"] = True
+    assert "/components/schemas/CleanupDue/properties/metadata: must be $ref #/components/schemas/EventMetadata" in (
+        problems_of(document)
+    )

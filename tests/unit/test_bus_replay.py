@@ -68,6 +68,10 @@ def test_replay_refuses_unknown_rules_and_empty_windows() -> None:
     with pytest.raises(ValueError, match="needs start < end"):
         bus.replay("r", START, START)
     assert bus.replay("r", START - timedelta(days=1), START) == 0
+    for bad in ("", "after fix", "x" * 65, "fix/1"):
+        with pytest.raises(ValueError, match="must be 1 to 64 characters"):
+            bus.replay(bad, START, START + timedelta(hours=3))
+    assert bus.replay("fix-1.retry_2", START, START + timedelta(hours=3)) == 3
 
 
 def test_events_published_by_handlers_during_a_replay_are_new_and_archived() -> None:

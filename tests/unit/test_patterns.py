@@ -142,6 +142,11 @@ MATCH_CASES: dict[str, list[tuple[Any, Any, bool]]] = {
     ],
     "numeric": [
         ({"c": [{"numeric": [">", 0, "<=", 5]}]}, {"c": 5}, True),
+        # EventBridge compares numbers within -5.0e9..5.0e9; a value beyond is in no numeric range
+        ({"c": [{"numeric": [">", 0]}]}, {"c": 5e9}, True),
+        ({"c": [{"numeric": [">", 0]}]}, {"c": 1e10}, False),
+        ({"c": [{"numeric": ["<", 0]}]}, {"c": -6e9}, False),
+        ({"c": [{"numeric": [">=", -5e9, "<=", 5e9]}]}, {"c": -5e9}, True),
         ({"c": [{"numeric": [">", 0, "<=", 5]}]}, {"c": 0}, False),
         ({"c": [{"numeric": [">", 0, "<=", 5]}]}, {"c": 5.000001}, False),
         ({"c": [{"numeric": [">=", 0, "<", 5]}]}, {"c": 0}, True),
@@ -313,6 +318,9 @@ INVALID_CASES: list[tuple[Any, str]] = [
     ({"a": [{"numeric": [">", 5, "<", 5]}]}, "Bottom must be less than top"),
     ({"a": [{"numeric": [">=", 6, "<=", 5]}]}, "Bottom must be less than top"),
     ({"a": [{"numeric": [">", 1], "x": 1}]}, "Too many elements in numeric expression"),
+    ({"a": [{"numeric": [">", 1e10]}]}, "Value must be between -5.0E9 and 5.0E9, inclusive"),
+    ({"a": [{"numeric": [">", 0, "<", 5000000001]}]}, "Value must be between -5.0E9 and 5.0E9, inclusive"),
+    ({"a": [{"numeric": ["=", -6e9]}]}, "Value must be between -5.0E9 and 5.0E9, inclusive"),
     # exists
     ({"a": [{"exists": "true"}]}, "exists match pattern must be either true or false."),
     ({"a": [{"exists": 1}]}, "exists match pattern must be either true or false."),
