@@ -10,7 +10,8 @@ runtime's reports as it goes, so a scenario reaches `running` by itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
@@ -80,12 +81,84 @@ class WorldLike(Protocol):
     def stored_secret_bytes(self) -> list[bytes]: ...
 
 
+class Edges(ABC):
+    """The edges of a running wing.cloud, written once for every backend.
+
+    Each edge calls the owning service's entry point with that service's ports and publishes what it
+    returns; a backend supplies only `_edge` (how it does that) and `_service_ports` (read-only calls).
+    """
+
+    flyio: FakeFlyIO
+
+    @abstractmethod
+    def _edge(self, service: str, work: Callable[[Ports], Sequence[Event]], correlation_id: str | None = None) -> str:
+        """Run `work` with the service's ports and publish its events; return the correlation id."""
+
+    @abstractmethod
+    def _service_ports(self, service: str) -> Ports:
+        """The service's ports, for read-only calls."""
+
+    def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str:
+        """A verified GitHub delivery; raises WebhookRejectedError for one the app cannot accept."""
+        delivery = WebhookDelivery(event=event_name, delivery_id=delivery_id, body=body)
+        return self._edge("github", lambda ports: github.ingest_webhook(delivery, ports), delivery_id)
+
+    def create_app(
+        self,
+        *,
+        owner: str,
+        name: str,
+        repository: str,
+        default_branch: str,
+        entrypoint: str = "main.w",
+        installation_id: int = 1,
+    ) -> App:
+        created: list[App] = []
+
+        def work(ports: Ports) -> Sequence[Event]:
+            app, published = apps.create_app(
+                owner, name, repository, default_branch, entrypoint, installation_id, ports
+            )
+            created.append(app)
+            return published
+
+        self._edge("apps", work)
+        return created[0]
+
+    def delete_app(self, app_id: str) -> None:
+        self._edge("apps", lambda ports: apps.delete_app(app_id, ports)[1])
+
+    def change_entrypoint(self, app_id: str, entrypoint: str) -> None:
+        self._edge("apps", lambda ports: apps.change_entrypoint(app_id, entrypoint, ports)[1])
+
+    def request_redeploy(self, environment_id: str, user: str) -> None:
+        """Raises RedeployRefusedError / UnknownEnvironmentError as the API would answer 409 / 404."""
+        self._edge("api", lambda ports: api.request_redeploy(environment_id, user, ports))
+
+    def create_secret(self, app_id: str, environment_type: str, name: str, value: str) -> None:
+        self._edge("secrets", lambda ports: secrets.create_secret(app_id, environment_type, name, value, ports))
+
+    def delete_secret(self, app_id: str, environment_type: str, name: str) -> None:
+        self._edge("secrets", lambda ports: secrets.delete_secret(app_id, environment_type, name, ports))
+
+    def list_secrets(self, app_id: str) -> list[secrets.SecretView]:
+        return secrets.list_secrets(app_id, self._service_ports("secrets"))
+
+    def report(self, report: RuntimeReport) -> None:
+        """The runtime's status callback; correlated by deployment, so a deployment's reports trace together."""
+        self._edge("runtime", lambda ports: runtime.accept_report(report, ports), report.deployment_id)
+
+    def use_runtime_script(self, script: RuntimeScript) -> None:
+        """What machines started from now on report."""
+        self.flyio.script = script
+
+
 @cache
 def _contract() -> Contract:
     return Contract.load()
 
 
-class World:
+class World(Edges):
     """wing.cloud in one process: the bus, every service, fakes of everything outside."""
 
     def __init__(
@@ -108,61 +181,17 @@ class World:
         self.bus.schedule("cleaner", cleaner.SCHEDULE, lambda: cleaner.emit_cleanup_due(self.ports))
         github.sync_webhook_url(f"{self.settings.console_url}/webhooks/github", self.ports)
 
-    # --- edges ---------------------------------------------------------------------------------------------
+    # --- edges (shared in Edges) ---------------------------------------------------------------------------
 
-    def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str:
-        """A verified GitHub delivery; raises WebhookRejectedError for one the app cannot accept."""
-        delivery = WebhookDelivery(event=event_name, delivery_id=delivery_id, body=body)
-        return self._publish("github", github.ingest_webhook(delivery, self.ports), delivery_id)
-
-    def create_app(
-        self,
-        *,
-        owner: str,
-        name: str,
-        repository: str,
-        default_branch: str,
-        entrypoint: str = "main.w",
-        installation_id: int = 1,
-    ) -> App:
-        app, published = apps.create_app(
-            owner, name, repository, default_branch, entrypoint, installation_id, self.ports
-        )
-        self._publish("apps", published)
-        return app
-
-    def delete_app(self, app_id: str) -> None:
-        self._publish("apps", apps.delete_app(app_id, self.ports)[1])
-
-    def change_entrypoint(self, app_id: str, entrypoint: str) -> None:
-        self._publish("apps", apps.change_entrypoint(app_id, entrypoint, self.ports)[1])
-
-    def request_redeploy(self, environment_id: str, user: str) -> None:
-        """Raises RedeployRefusedError / UnknownEnvironmentError as the API would answer 409 / 404."""
-        self._publish("api", api.request_redeploy(environment_id, user, self.ports))
-
-    def create_secret(self, app_id: str, environment_type: str, name: str, value: str) -> None:
-        self._publish("secrets", secrets.create_secret(app_id, environment_type, name, value, self.ports))
-
-    def delete_secret(self, app_id: str, environment_type: str, name: str) -> None:
-        self._publish("secrets", secrets.delete_secret(app_id, environment_type, name, self.ports))
-
-    def list_secrets(self, app_id: str) -> list[secrets.SecretView]:
-        return secrets.list_secrets(app_id, self.ports)
-
-    def report(self, report: RuntimeReport) -> None:
-        """The runtime's status callback; correlated by deployment, so a deployment's reports trace together."""
-        self._publish("runtime", runtime.accept_report(report, self.ports), report.deployment_id)
-
-    def use_runtime_script(self, script: RuntimeScript) -> None:
-        """What machines started from now on report."""
-        self.flyio.script = script
-
-    def _publish(self, service: str, published: Sequence[Event], correlation_id: str | None = None) -> str:
+    def _edge(self, service: str, work: Callable[[Ports], Sequence[Event]], correlation_id: str | None = None) -> str:
         correlation_id = correlation_id or self.ports.ids.new("req")
+        published = work(self.ports)
         if published:
             self.bus.publish(service, published, correlation_id=correlation_id)
         return correlation_id
+
+    def _service_ports(self, service: str) -> Ports:
+        return self.ports
 
     # --- time ----------------------------------------------------------------------------------------------
 

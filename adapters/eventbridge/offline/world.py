@@ -21,12 +21,13 @@ from adapters.eventbridge.offline.stack import OfflineStack, scheduled_event
 from adapters.eventbridge.runtime import Outside
 from adapters.eventbridge.state import DynamoSecretStore
 from events import Event
-from ports import App, Environment, FeedItem, Ports, RuntimeReport, Settings, WebhookDelivery
-from services import api, apps, cleaner, github, logs, runtime, secrets
+from ports import App, Environment, FeedItem, Ports, Settings
+from services import cleaner, github, logs
 from sim.deadletters import DeadLetter
 from sim.fakes import EPOCH, Fakes, RuntimeScript
 from sim.rate import parse_rate
 from sim.trace import TraceRecord
+from sim.world import Edges
 
 Envelope = dict[str, Any]
 
@@ -35,7 +36,7 @@ class ChaosUnsupportedError(ValueError):
     """Chaos mode is the simulator's; on this backend SQS and EventBridge bring their own duplicates."""
 
 
-class AwsWorld:
+class AwsWorld(Edges):
     """wing.cloud on EventBridge, SQS, Lambda (played in-process), DynamoDB, S3 and KMS, all on moto."""
 
     def __init__(
@@ -77,56 +78,6 @@ class AwsWorld:
 
     # --- edges: each publishes and returns; run() delivers ----------------------------------------------
 
-    def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str:
-        delivery = WebhookDelivery(event=event_name, delivery_id=delivery_id, body=body)
-        return self._edge("github", lambda ports: github.ingest_webhook(delivery, ports), delivery_id)
-
-    def create_app(
-        self,
-        *,
-        owner: str,
-        name: str,
-        repository: str,
-        default_branch: str,
-        entrypoint: str = "main.w",
-        installation_id: int = 1,
-    ) -> App:
-        created: list[App] = []
-
-        def work(ports: Ports) -> Sequence[Event]:
-            app, published = apps.create_app(
-                owner, name, repository, default_branch, entrypoint, installation_id, ports
-            )
-            created.append(app)
-            return published
-
-        self._edge("apps", work)
-        return created[0]
-
-    def delete_app(self, app_id: str) -> None:
-        self._edge("apps", lambda ports: apps.delete_app(app_id, ports)[1])
-
-    def change_entrypoint(self, app_id: str, entrypoint: str) -> None:
-        self._edge("apps", lambda ports: apps.change_entrypoint(app_id, entrypoint, ports)[1])
-
-    def request_redeploy(self, environment_id: str, user: str) -> None:
-        self._edge("api", lambda ports: api.request_redeploy(environment_id, user, ports))
-
-    def create_secret(self, app_id: str, environment_type: str, name: str, value: str) -> None:
-        self._edge("secrets", lambda ports: secrets.create_secret(app_id, environment_type, name, value, ports))
-
-    def delete_secret(self, app_id: str, environment_type: str, name: str) -> None:
-        self._edge("secrets", lambda ports: secrets.delete_secret(app_id, environment_type, name, ports))
-
-    def list_secrets(self, app_id: str) -> list[secrets.SecretView]:
-        return secrets.list_secrets(app_id, self.ports("secrets"))
-
-    def report(self, report: RuntimeReport) -> None:
-        self._edge("runtime", lambda ports: runtime.accept_report(report, ports), report.deployment_id)
-
-    def use_runtime_script(self, script: RuntimeScript) -> None:
-        self.flyio.script = script
-
     def _edge(self, service: str, work: Callable[[Ports], Sequence[Event]], correlation_id: str | None = None) -> str:
         """What an ingress function does: the work with the service's ports, then its events published."""
         consumer = self.consumers[service]
@@ -136,6 +87,9 @@ class AwsWorld:
             if published:
                 consumer.publish(published, correlation_id=correlation_id, causation_id=None)
         return correlation_id
+
+    def _service_ports(self, service: str) -> Ports:
+        return self.ports(service)
 
     # --- time ---------------------------------------------------------------------------------------------
 
