@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from events import (
     EnvironmentCreated,
     EnvironmentDeleted,
@@ -9,18 +11,35 @@ from events import (
     EnvironmentStatusChanged,
     EnvironmentStopped,
 )
-from events.models import Endpoint, EnvironmentStatus, StopReason, TestResult
+from events.models import Endpoint, EnvironmentStatus, EnvironmentType, StopReason, TestResult
 from ports import App, Environment
 
 
-def created(env: Environment) -> EnvironmentCreated:
-    return EnvironmentCreated(
+class _Identity(TypedDict):
+    """The fields that say which environment an event is about; every environment event carries them."""
+
+    environment_id: str
+    app_id: str
+    type: EnvironmentType
+    repository: str
+    branch: str
+    pr_number: int | None
+
+
+def _identity(env: Environment) -> _Identity:
+    return _Identity(
         environment_id=env.id,
         app_id=env.app_id,
         type=env.type,
         repository=env.repository,
         branch=env.branch,
         pr_number=env.pr_number,
+    )
+
+
+def created(env: Environment) -> EnvironmentCreated:
+    return EnvironmentCreated(
+        **_identity(env),
         sha=env.sha,
         title=env.title,
     )
@@ -28,12 +47,7 @@ def created(env: Environment) -> EnvironmentCreated:
 
 def status_changed(env: Environment, previous: EnvironmentStatus | None) -> EnvironmentStatusChanged:
     return EnvironmentStatusChanged(
-        environment_id=env.id,
-        app_id=env.app_id,
-        type=env.type,
-        repository=env.repository,
-        branch=env.branch,
-        pr_number=env.pr_number,
+        **_identity(env),
         deployment_id=env.deployment_id,
         sha=env.sha,
         previous_status=previous,
@@ -47,12 +61,7 @@ def status_changed(env: Environment, previous: EnvironmentStatus | None) -> Envi
 def deploy_requested(env: Environment, app: App) -> EnvironmentDeployRequested:
     assert env.deployment_id is not None, f"{env.id} has no deployment to request"
     return EnvironmentDeployRequested(
-        environment_id=env.id,
-        app_id=env.app_id,
-        type=env.type,
-        repository=env.repository,
-        branch=env.branch,
-        pr_number=env.pr_number,
+        **_identity(env),
         deployment_id=env.deployment_id,
         sha=env.sha,
         entrypoint=app.entrypoint,
@@ -62,12 +71,7 @@ def deploy_requested(env: Environment, app: App) -> EnvironmentDeployRequested:
 
 def stopped(env: Environment, reason: StopReason) -> EnvironmentStopped:
     return EnvironmentStopped(
-        environment_id=env.id,
-        app_id=env.app_id,
-        type=env.type,
-        repository=env.repository,
-        branch=env.branch,
-        pr_number=env.pr_number,
+        **_identity(env),
         deployment_id=env.deployment_id,
         reason=reason,
     )
