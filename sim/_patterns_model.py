@@ -127,11 +127,6 @@ class Condition:
             return lambda values: any(map(test, values))
         return self.test
 
-    @property
-    def has_positive(self) -> bool:
-        """Whether some leaf value can satisfy the condition (it is not only ``exists: false``)."""
-        return bool(self.exists or self.exact or self._string_ops or self.predicates)
-
     def test(self, values: Sequence[Value]) -> bool:
         """Whether any of ``values`` (the leaves found at the path) satisfies a positive alternative."""
         if self.exists:

@@ -7,10 +7,14 @@ closed, and the trace shows every event, delivery, retry and dead letter in virt
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:  # the simulator is imported only when a command runs, to keep `wingcloud --help` fast
+    from sim.world import World
 
 app = typer.Typer(
     help="The in-process simulator: every service on an EventBridge-compatible bus.", no_args_is_help=True
@@ -80,10 +84,7 @@ def demo(
         raise typer.Exit(1)
 
 
-def _environments(world: object, title: str) -> None:
-    from sim.world import World
-
-    assert isinstance(world, World)
+def _environments(world: World, title: str) -> None:
     table = Table(title=title)
     for column in ("environment", "type", "branch", "status", "endpoints"):
         table.add_column(column)

@@ -144,10 +144,3 @@ def functions(contract: Contract) -> list[Function]:
             outside = tuple(p for p in contract.services[service].ports if p in OUTSIDE_CREDENTIALS_PORTS)
             result.append(Function(service, own_rules, grants_of(contract, service), schedule, outside))
     return result
-
-
-def function_of(contract: Contract, service: str) -> Function:
-    for function in functions(contract):
-        if function.service == service:
-            return function
-    raise KeyError(f"service {service!r} has no function: it receives no event and runs on no schedule")

@@ -31,7 +31,6 @@ from spec.contract import Rule
 
 log = logging.getLogger("wingcloud.worker")
 
-EdgeFunction = Callable[[object, Ports], Sequence[Event]]
 _BATCH = 64
 _BATCH_SECONDS = 0.05
 _MAX_PAUSE = 1.0

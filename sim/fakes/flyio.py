@@ -117,7 +117,3 @@ class FakeFlyIO(Recorder):
     def take_report(self) -> RuntimeReport | None:
         """The next report a running machine sends, or None when every machine is quiet."""
         return self._pending.popleft()[1] if self._pending else None
-
-    @property
-    def pending_reports(self) -> list[RuntimeReport]:
-        return [report for _, report in self._pending]
