@@ -24,8 +24,6 @@ CREATE TABLE IF NOT EXISTS feed (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, subject TEXT, summary TEXT, at TEXT, data TEXT);
 CREATE TABLE IF NOT EXISTS blob_chunks (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, data BLOB);
 CREATE INDEX IF NOT EXISTS blob_chunks_by_key ON blob_chunks (key);
-CREATE TABLE IF NOT EXISTS inbox (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, body BLOB NOT NULL, received_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, detail_type TEXT NOT NULL,
     source TEXT NOT NULL, correlation_id TEXT NOT NULL, causation_id TEXT, time TEXT NOT NULL,
@@ -60,9 +58,11 @@ class Database:
     per commit.
     """
 
-    def __init__(self, path: Path, *, durable: bool = False, schema: str = SCHEMA) -> None:
+    def __init__(self, path: Path, *, durable: bool = False, schema: str = SCHEMA, autocheckpoint: bool = True) -> None:
+        """`autocheckpoint=False`: commits never checkpoint; the owner runs `PRAGMA wal_checkpoint` itself."""
         self.path = path
         self._synchronous = "FULL" if durable else "NORMAL"
+        self._autocheckpoint = autocheckpoint
         self._local = threading.local()
         self._write_lock = FairLock()
         conn = self.connect()
@@ -77,6 +77,8 @@ class Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
         conn.execute("PRAGMA busy_timeout=30000")
+        if not self._autocheckpoint:
+            conn.execute("PRAGMA wal_autocheckpoint=0")
         return conn
 
     @contextmanager

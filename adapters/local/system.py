@@ -173,6 +173,8 @@ def build_system(
     def committed() -> None:
         system_ref[0].committed()
 
+    inbox_db = Database(data_dir / "inbox.sqlite3", durable=settings.fsync, schema=INBOX_SCHEMA, autocheckpoint=False)
+    inbox = Inbox(inbox_db, committed)
     worker = Worker(
         db,
         router,
@@ -182,9 +184,8 @@ def build_system(
         policy=retry,
         account=ACCOUNT,
         on_commit=notifier.notify,
+        inbox=inbox,
     )
-    inbox = Inbox(Database(data_dir / "inbox.sqlite3", durable=settings.fsync, schema=INBOX_SCHEMA), committed)
-    worker.yield_to, worker.intake = inbox.busy, inbox.move_arrivals
     system = System(
         settings,
         credentials,
@@ -204,7 +205,7 @@ def build_system(
     if embedded is not None and outside["flyio"] == "embedded":
 
         def submit(report: RuntimeReport, report_id: str) -> bool:
-            return inbox.submit(system.report_arrival(report, report_id)).result(timeout=30)
+            return inbox.put(system.report_arrival(report, report_id))
 
         system.player = RuntimePlayer(embedded.flyio.fake, submit, settings.runtime_step_seconds)
     return system

@@ -17,10 +17,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from adapters.local import outbox
 from adapters.local.db import Database
 from adapters.local.edges import edge_envelope, report_from_json
+from adapters.local.inbox import Stored
 from events import Event
 from ports import Handler, Ports, RuntimeReport, WebhookDelivery
 from sim.deadletters import CONTRACT_VIOLATION, INVALID_EVENT
@@ -34,6 +36,14 @@ log = logging.getLogger("wingcloud.worker")
 _BATCH = 64
 _BATCH_SECONDS = 0.05
 _MAX_PAUSE = 1.0
+
+
+class Intake(Protocol):
+    """Where the edges' arrivals wait to be taken in (`adapters.local.inbox.Inbox`)."""
+
+    def busy(self) -> bool: ...
+    def move_arrivals(self, conn: sqlite3.Connection) -> int: ...
+    def arrival(self, arrival_id: str) -> Stored: ...
 
 
 @dataclass(frozen=True)
@@ -67,11 +77,9 @@ class Worker:
         account: str = "123456789012",
         region: str = "local",
         on_commit: Callable[[], None] = lambda: None,
-        yield_to: Callable[[], bool] | None = None,
-        intake: Callable[[sqlite3.Connection], int] | None = None,
+        inbox: Intake,
     ) -> None:
-        self.yield_to = yield_to
-        self.intake = intake  # moves accepted arrivals in, inside the batch's transaction (`Inbox.move_arrivals`)
+        self._inbox = inbox
         self._db, self._router, self._ports, self._edges = db, router, ports, edges
         self._handlers = handlers
         self._policy = policy
@@ -113,7 +121,7 @@ class Worker:
         """While webhooks pour in, acknowledging them comes first (GitHub waits at most 10 s); the backlog is
         durable. The pause is bounded, so a steady stream still gets its deliveries worked off."""
         paused = time.monotonic()
-        while self.yield_to is not None and self.yield_to() and time.monotonic() - paused < _MAX_PAUSE:
+        while self._inbox.busy() and time.monotonic() - paused < _MAX_PAUSE:
             time.sleep(0.01)
 
     # --- one batch ------------------------------------------------------------------------------------
@@ -124,7 +132,7 @@ class Worker:
         started = time.monotonic()
         self._parcels = {}  # one validation per event, however many of its rules are in this batch
         with self._db.writing() as conn:
-            moved = self.intake(conn) if self.intake is not None else 0
+            moved = self._inbox.move_arrivals(conn)
             batch = outbox.due(conn, limit)
             for done, item in enumerate(batch, 1):
                 conn.execute("SAVEPOINT delivery")
@@ -213,19 +221,17 @@ class Worker:
     # --- deliveries from the edges (webhooks, runtime reports) -----------------------------------------
 
     def _edge_attempt(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> tuple[Delivery, Outcome]:
-        row = conn.execute("SELECT name, body, received_at FROM inbox WHERE id = ?", (item.ref,)).fetchone()
-        envelope = edge_envelope(item.kind, item.ref, row["name"], item.correlation_id, row["received_at"])
+        arrival = self._inbox.arrival(item.ref)
+        envelope = edge_envelope(item.kind, item.ref, arrival.name, item.correlation_id, arrival.received_at)
         rule = Rule(item.rule, item.service, str(envelope["detail-type"]), "", {})
         since = datetime.fromtimestamp(item.created_at, UTC)
         delivery = Delivery(Parcel(envelope), Target(rule, _no_handler(item.rule), self._ports), since, item.attempts)
         delivery.attempts += 1
         try:
             if item.kind == outbox.WEBHOOK:
-                outputs = self._edges.ingest_webhook(
-                    WebhookDelivery(row["name"], item.ref, bytes(row["body"])), self._ports
-                )
+                outputs = self._edges.ingest_webhook(WebhookDelivery(arrival.name, item.ref, arrival.body), self._ports)
             else:
-                outputs = self._edges.accept_report(report_from_json(bytes(row["body"])), self._ports)
+                outputs = self._edges.accept_report(report_from_json(arrival.body), self._ports)
             published = self._seal(item.service, outputs, item.correlation_id, None)
         except ContractViolationError as error:
             return delivery, Outcome([], CONTRACT_VIOLATION, error)

@@ -72,9 +72,7 @@ def drain(system: System, rounds: int = 1000) -> None:
         moved = system.worker.run_once()
         while (report := fake.take_report()) is not None:
             sent[report.deployment_id] = sent.get(report.deployment_id, 0) + 1
-            system.inbox.submit(
-                system.report_arrival(report, f"rep_{report.deployment_id}_{sent[report.deployment_id]}")
-            ).result(10)
+            system.inbox.put(system.report_arrival(report, f"rep_{report.deployment_id}_{sent[report.deployment_id]}"))
             moved += 1
         if not moved:
             return

@@ -62,7 +62,6 @@ def test_a_signed_delivery_is_stored_before_the_202(client: TestClient, system: 
     assert client.get("/healthz").json()["pending_deliveries"] == 1
     system.worker.run_once()  # takes it into the main database (and delivers it)
     with sqlite3.connect(system.db.path) as other:
-        assert other.execute("SELECT body FROM inbox WHERE id = 'd-1'").fetchone() == (body,)
         assert other.execute("SELECT COUNT(*) FROM deliveries WHERE ref = 'd-1'").fetchone() == (1,)
 
 
