@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from adapters.local import api, views
 from adapters.local.api_common import authorize
 from adapters.local.errors import http_error, server_error
-from adapters.local.ingress import github_webhook, runtime_report
+from adapters.local.ingress import GitHubWebhooks, runtime_report
 from adapters.local.system import System
 
 log = logging.getLogger("wingcloud")
@@ -125,7 +125,7 @@ def create_app(system: System, *, background: bool = True) -> Starlette:
     routes = [
         Route("/", console, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/webhooks/github", github_webhook, methods=["POST"]),
+        Route("/webhooks/github", GitHubWebhooks(), methods=["POST"]),
         Route("/runtime/reports", runtime_report, methods=["POST"]),
         Route("/api/stream", stream, methods=["GET"]),
         *api.ROUTES,

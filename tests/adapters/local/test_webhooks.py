@@ -146,6 +146,16 @@ def test_a_chunked_body_over_the_limit_is_413(client: TestClient, system: System
     assert response.status_code == 413
 
 
+def test_a_chunked_body_within_the_limit_is_stored_whole(client: TestClient, system: System) -> None:
+    body = fixture_body("pull_request.opened.json")
+    pieces = [body[i : i + 4096] for i in range(0, len(body), 4096)]
+    assert len(pieces) > 1
+    headers = signed(body, "pull_request", "d-chunked")
+    response = client.post("/webhooks/github", content=iter(pieces), headers=headers)
+    assert response.status_code == 202
+    assert system.inbox.arrival("d-chunked").body == body
+
+
 def test_an_ignored_event_is_acknowledged_and_recorded_as_ignored(client: TestClient, system: System) -> None:
     body = fixture_body("ping.json")
     assert client.post("/webhooks/github", content=body, headers=signed(body, "ping", "d-ping")).status_code == 202

@@ -1,0 +1,116 @@
+"""The inbox: group commit on the event loop, duplicates within and across batches, checkpoints off the
+request path, and bodies read back by the worker from the inbox file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from adapters.local import outbox
+from adapters.local.db import Database
+from adapters.local.inbox import SCHEMA, Arrival, Inbox, InboxClosedError
+
+
+def arrival(delivery: str, body: bytes = b"{}") -> Arrival:
+    return Arrival(outbox.WEBHOOK, delivery, "pull_request", body, delivery)
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Inbox:
+    commits: list[int] = []
+    box = Inbox(Database(tmp_path / "inbox.sqlite3", schema=SCHEMA, autocheckpoint=False), lambda: commits.append(1))
+    box.start()
+    return box
+
+
+def count(path: Path) -> int:
+    with sqlite3.connect(path) as other:
+        return int(other.execute("SELECT COUNT(*) FROM arrivals").fetchone()[0])
+
+
+def test_requests_ready_together_share_one_commit_and_duplicates_are_told_apart(
+    inbox: Inbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[list[str]] = []
+    store = inbox._store
+
+    def recording(arrivals: list[Arrival]) -> list[bool]:
+        batches.append([a.id for a in arrivals])
+        return store(arrivals)
+
+    monkeypatch.setattr(inbox, "_store", recording)
+    assert inbox.put(arrival("d-0")) is True
+
+    async def burst() -> list[bool]:
+        ids = ["d-1", "d-2", "d-1", "d-0", "d-3"]  # d-1 twice in the batch, d-0 stored before
+        return list(await asyncio.gather(*(inbox.accept(arrival(i)) for i in ids)))
+
+    assert asyncio.run(burst()) == [True, True, False, False, True]
+    assert batches == [["d-0"], ["d-1", "d-2", "d-1", "d-0", "d-3"]]
+    assert count(tmp_path / "inbox.sqlite3") == 4
+    inbox.stop()
+
+
+def test_a_failed_commit_fails_every_request_of_its_batch_and_stores_none(
+    inbox: Inbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(arrivals: list[Arrival]) -> list[bool]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(inbox, "_store", disk_full)
+
+    async def burst() -> list[object]:
+        return list(await asyncio.gather(*(inbox.accept(arrival(f"d-{n}")) for n in range(3)), return_exceptions=True))
+
+    results = asyncio.run(burst())
+    assert [type(r) for r in results] == [sqlite3.OperationalError] * 3
+    assert count(tmp_path / "inbox.sqlite3") == 0
+    inbox.stop()
+
+
+def test_the_worker_reads_the_body_back_from_the_inbox_file(inbox: Inbox) -> None:
+    body = b'{"action": "opened"}'
+    assert inbox.put(arrival("d-7", body))
+    stored = inbox.arrival("d-7")
+    assert (stored.name, stored.body) == ("pull_request", body)
+    with pytest.raises(LookupError, match=r"'d-8' is not in .*inbox\.sqlite3"):
+        inbox.arrival("d-8")
+    inbox.stop()
+
+
+def rows_in_the_file_alone(path: Path, scratch: Path) -> int:
+    """Rows a reader sees in the database file without its WAL: only what a checkpoint copied there."""
+    scratch.write_bytes(path.read_bytes())
+    return count(scratch)
+
+
+def test_commits_never_checkpoint_and_the_housekeeper_does(tmp_path: Path) -> None:
+    path = tmp_path / "inbox.sqlite3"
+    inbox = Inbox(Database(path, schema=SCHEMA, autocheckpoint=False), lambda: None)  # not started: no housekeeper
+    assert inbox._db.connection().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    for n in range(300):  # ~1,200 pages: past SQLite's default automatic checkpoint at 1,000
+        assert inbox.put(arrival(f"d-{n}", b"x" * 16_000))
+    assert count(path) == 300
+    assert rows_in_the_file_alone(path, tmp_path / "copy-1.sqlite3") == 0
+    inbox.start()
+    inbox.stop()
+    assert rows_in_the_file_alone(path, tmp_path / "copy-2.sqlite3") == 300
+
+
+def test_other_threads_store_directly_and_a_closed_inbox_refuses(inbox: Inbox) -> None:
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda n=n: results.append(inbox.put(arrival(f"r-{n % 3}")))) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 3 + [True] * 3
+    inbox.stop()
+    with pytest.raises(InboxClosedError):
+        inbox.put(arrival("late"))
+    with pytest.raises(InboxClosedError):
+        asyncio.run(inbox.accept(arrival("late")))
