@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -31,4 +32,9 @@ def serve(
     if "webhook_secret" in system.credentials.generated:
         typer.echo(f"  webhook secret (generated, kept in the data dir): {system.credentials.webhook_secret}")
     typer.echo("  outside world: " + ", ".join(f"{k}={v}" for k, v in system.outside.items()))
-    uvicorn.run(create_app(system), host=host, port=port, log_level="warning", access_log=False)
+    app = create_app(system)
+    # Everything loaded so far (schemas, models, the spec) lives as long as the process: keep it out of the
+    # garbage collector's full passes, which otherwise walk all of it (~35 ms each) in the middle of bursts.
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
