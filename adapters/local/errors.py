@@ -15,6 +15,7 @@ _CODES = {
     413: "payload_too_large",
     422: "invalid",
     500: "internal_error",
+    503: "unavailable",
 }
 
 

@@ -15,7 +15,7 @@ from adapters.github.webhooks import SignatureError, verify_signature
 from adapters.local import outbox
 from adapters.local.edges import report_from_json
 from adapters.local.errors import ApiError
-from adapters.local.inbox import Arrival
+from adapters.local.inbox import Arrival, InboxClosedError
 from adapters.local.reports import Verdict, verdict
 from adapters.local.system import System
 from ports import RuntimeReport
@@ -101,7 +101,7 @@ async def _accept_webhook(system: System, headers: dict[bytes, bytes], body: byt
     if not isinstance(payload, dict):
         raise ApiError(400, f"body must be a JSON object, got {type(payload).__name__}", "malformed_json")
     delivery_id = delivery.decode("latin-1")
-    stored = await system.inbox.accept(Arrival(outbox.WEBHOOK, delivery_id, event.decode("latin-1"), body, delivery_id))
+    stored = await _store(system, Arrival(outbox.WEBHOOK, delivery_id, event.decode("latin-1"), body, delivery_id))
     if not stored:
         return 200, {"delivery_id": delivery_id, "duplicate": True}
     return 202, {"delivery_id": delivery_id, "accepted": True}
@@ -122,7 +122,7 @@ async def runtime_report(request: Request) -> JSONResponse:
     report_id = request.headers.get("idempotency-key") or f"rep_{uuid.uuid4().hex}"
     judged = await run_in_threadpool(lambda: verdict(system.db.connection(), report))
     arrival = await run_in_threadpool(system.report_arrival, report, report_id)
-    stored = await system.inbox.accept(arrival)
+    stored = await _store(system, arrival)
     if judged is Verdict.STALE:
         raise ApiError(
             409,
@@ -131,6 +131,13 @@ async def runtime_report(request: Request) -> JSONResponse:
             "stale_report",
         )
     return JSONResponse({"report_id": report_id, "accepted": stored}, status_code=202 if stored else 200)
+
+
+async def _store(system: System, arrival: Arrival) -> bool:
+    try:
+        return await system.inbox.accept(arrival)
+    except InboxClosedError:
+        raise ApiError(503, "wingcloud is shutting down; nothing was stored, send it again", "unavailable") from None
 
 
 def _check_report(report: RuntimeReport, system: System) -> None:

@@ -221,6 +221,15 @@ def test_no_202_when_the_commit_fails(system: System, monkeypatch: pytest.Monkey
         assert other.execute("SELECT COUNT(*) FROM arrivals").fetchone() == (0,)
 
 
+def test_a_webhook_during_shutdown_is_503_and_not_stored(client: TestClient, system: System) -> None:
+    system.inbox.stop()
+    body = fixture_body("pull_request.opened.json")
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-late"))
+    assert (response.status_code, response.json()["error"]) == (503, "unavailable")
+    with sqlite3.connect(system.db.path.with_name("inbox.sqlite3")) as other:
+        assert other.execute("SELECT COUNT(*) FROM arrivals").fetchone() == (0,)
+
+
 def test_the_default_limit_is_githubs_25_mb(tmp_path: Path) -> None:
     settings = LocalSettings(github_webhook_secret=SecretStr(SECRET), api_token=SecretStr(TOKEN))
     assert settings.max_webhook_bytes == 25 * 1024 * 1024
