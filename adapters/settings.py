@@ -44,6 +44,9 @@ class LocalSettings(BaseSettings):
     runtime_step_seconds: float = 0.3  # pace of the embedded runtime's reports, so the console shows each step
     fsync: bool = False  # SQLite synchronous=FULL: survive power loss too, not only a process crash
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
+    # Bodies of webhooks and reports whose deliveries are all done are emptied after this many days (their ids
+    # stay, for duplicates). GitHub lets an operator redeliver for 3 days (GitHub Enterprise Server: 7).
+    inbox_retention_days: float = 7.0
 
     def github_key_pem(self) -> str | None:
         if self.github_private_key is not None:

@@ -205,7 +205,41 @@ class Inbox:
         )
         if row is None:
             raise LookupError(f"arrival {arrival_id!r} is not in {self._db.path}")
+        if not row["body"]:
+            raise LookupError(f"the body of arrival {arrival_id!r} was pruned (its deliveries were done)")
         return Stored(row["name"], bytes(row["body"]), row["received_at"])
+
+    def prune_bodies(self, main: sqlite3.Connection, received_before: str, page: int = 500) -> int:
+        """Empty the bodies of arrivals received before `received_before` (ISO time), taken in, and whose
+        deliveries in the main database (`main`) are all done: no retry, no dead letter left to redrive needs
+        them. Ids stay, so a redelivery is still a duplicate. Returns how many bodies were emptied."""
+        pruned, after, cursor = 0, 0, _cursor(main)
+        while True:
+            rows = (
+                self._db.connection()
+                .execute(
+                    "SELECT seq, id FROM arrivals WHERE seq > ? AND seq <= ? AND received_at < ? AND length(body) > 0"
+                    " ORDER BY seq LIMIT ?",
+                    (after, cursor, received_before, page),
+                )
+                .fetchall()
+            )
+            if not rows:
+                return pruned
+            after = rows[-1]["seq"]
+            ids = [row["id"] for row in rows]
+            unfinished = {
+                row[0]
+                for row in main.execute(
+                    "SELECT ref FROM deliveries WHERE kind IN (?, ?) AND status != 'done'"
+                    " AND ref IN (SELECT value FROM json_each(?))",
+                    (outbox.WEBHOOK, outbox.REPORT, json.dumps(ids)),
+                )
+            }
+            done = [(i,) for i in ids if i not in unfinished]
+            with self._db.writing() as conn:  # one short transaction a page: the loop's commits go in between
+                conn.executemany("UPDATE arrivals SET body = x'' WHERE id = ?", done)
+            pruned += len(done)
 
     def waiting(self, conn: sqlite3.Connection) -> int:
         """Arrivals stored but not yet moved into the main database (`conn`)."""

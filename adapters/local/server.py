@@ -91,6 +91,10 @@ async def _cleaner(system: System) -> None:
     from services.cleaner import emit_cleanup_due
 
     while True:
+        try:  # at start and then hourly: the inbox keeps bodies only while they may still be needed
+            await run_in_threadpool(system.prune_inbox)
+        except Exception:
+            log.exception("the inbox could not be pruned; the next hour retries")
         await asyncio.sleep(CLEANUP_EVERY)
         try:
             stamp = system.ports.clock.now().strftime("%Y%m%dT%H%M%SZ")

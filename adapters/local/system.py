@@ -111,6 +111,14 @@ class System:
             self.committed()
         return result
 
+    def prune_inbox(self) -> int:
+        """Empty the inbox bodies past their retention whose work is done (call from a worker thread)."""
+        cutoff = outbox.iso(outbox.now_ts() - self.settings.inbox_retention_days * 86400)
+        pruned = self.inbox.prune_bodies(self.db.connection(), cutoff)
+        if pruned:
+            log.info("emptied %d inbox bodies older than %s days", pruned, self.settings.inbox_retention_days)
+        return pruned
+
     def report_arrival(self, report: RuntimeReport, report_id: str) -> Arrival:
         return arrival(self.db.connection(), report, report_id)
 

@@ -114,3 +114,28 @@ def test_other_threads_store_directly_and_a_closed_inbox_refuses(inbox: Inbox) -
         inbox.put(arrival("late"))
     with pytest.raises(InboxClosedError):
         asyncio.run(inbox.accept(arrival("late")))
+
+
+def test_pruning_empties_only_bodies_whose_deliveries_are_done_and_keeps_ids(tmp_path: Path) -> None:
+    from adapters.local.db import SCHEMA as MAIN_SCHEMA
+
+    inbox = Inbox(Database(tmp_path / "inbox.sqlite3", schema=SCHEMA, autocheckpoint=False), lambda: None)
+    main = Database(tmp_path / "wingcloud.sqlite3", schema=MAIN_SCHEMA).connection()
+    states = {"done-1": "done", "pending": "pending", "dead": "dead", "done-2": "done", "done-3": "done"}
+    for delivery in states:
+        assert inbox.put(arrival(delivery, b'{"n": 1}'))
+    with main:
+        assert inbox.move_arrivals(main) == 5
+        for delivery, status in states.items():
+            main.execute("UPDATE deliveries SET status = ? WHERE ref = ?", (status, delivery))
+    assert inbox.put(arrival("not-taken-in", b'{"n": 2}'))  # past the cursor: the worker has not seen it
+
+    assert inbox.prune_bodies(main, "2000-01-01T00:00:00+00:00") == 0  # nothing that old
+    assert inbox.prune_bodies(main, "9999-01-01T00:00:00+00:00", page=2) == 3  # pages of two, unfinished skipped
+    for delivery in ("done-1", "done-2", "done-3"):
+        with pytest.raises(LookupError, match="was pruned"):
+            inbox.arrival(delivery)
+    for delivery in ("pending", "dead", "not-taken-in"):
+        assert inbox.arrival(delivery).body.startswith(b'{"n"')
+    assert inbox.put(arrival("done-1")) is False  # still a duplicate
+    assert inbox.prune_bodies(main, "9999-01-01T00:00:00+00:00") == 0  # nothing left to do

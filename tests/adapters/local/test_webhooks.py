@@ -280,3 +280,19 @@ def test_webhooks_are_acknowledged_while_a_handler_waits_on_an_outside_call(
         e for e in client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json() if e["type"] == "preview"
     ]
     assert sorted((e["pr_number"], e["status"]) for e in previews) == [(20, "running"), (21, "running")]
+
+
+def test_pruned_bodies_still_make_a_redelivery_a_duplicate(client: TestClient, system: System, app_id: str) -> None:
+    body = pull_request(number=30, branch="feature-30")
+    assert (
+        client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-30")).status_code == 202
+    )
+    system.settings.inbox_retention_days = 7
+    assert system.prune_inbox() == 0  # done or not, nothing is a week old
+    drain(system)
+    system.settings.inbox_retention_days = 0
+    assert system.prune_inbox() >= 2  # the webhook and the runtime's reports
+    with pytest.raises(LookupError, match="was pruned"):
+        system.inbox.arrival("d-30")
+    again = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-30"))
+    assert (again.status_code, again.json()) == (200, {"delivery_id": "d-30", "duplicate": True})
