@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.local.db import Database
 from ports import BranchHead, CommentRef, DnsEntry, MachineSpec
 from sim.fakes.dns import FakeDNS
 from sim.fakes.flyio import FakeFlyIO
@@ -25,16 +25,17 @@ from sim.fakes.github import FakeGitHub
 REDACTED = "<redacted>"
 
 
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, port TEXT NOT NULL, method TEXT NOT NULL,
+    key TEXT, args TEXT NOT NULL, at TEXT NOT NULL);
+"""
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        # A process crash loses no commit with NORMAL; FULL (the default) added an fsync to every fake call.
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, port TEXT NOT NULL,"
-            " method TEXT NOT NULL, key TEXT, args TEXT NOT NULL, at TEXT NOT NULL)"
-        )
+        # One connection shared under a lock; WAL and synchronous=NORMAL like every local file (a process crash
+        # loses no commit; FULL would add an fsync to every fake call).
+        self._conn = Database(path, schema=_SCHEMA).connect()
         self._lock = threading.Lock()
 
     def record(self, port: str, method: str, args: list[Any], key: str | None = None) -> None:

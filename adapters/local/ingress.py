@@ -21,22 +21,6 @@ from adapters.local.system import System
 from ports import RuntimeReport
 
 
-async def read_capped(request: Request, limit: int) -> bytes:
-    """The raw body, refusing (413) as soon as it is known to exceed `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit():
-        if int(declared) > limit:
-            raise ApiError(413, f"body of {declared} bytes exceeds the {limit}-byte limit")
-        return await request.body()  # the server stops at Content-Length; no need to count
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"body exceeds the {limit}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 class GitHubWebhooks:
     """`POST /webhooks/github`: 401 bad signature, 400 missing headers or bad JSON, 413 too big, 200 duplicate,
     202 stored.
@@ -49,7 +33,7 @@ class GitHubWebhooks:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         system: System = scope["app"].state.system
         headers = dict(scope["headers"])
-        body = await _read_body(receive, headers.get(b"content-length"), system.settings.max_webhook_bytes)
+        body = await read_body(receive, headers.get(b"content-length"), system.settings.max_webhook_bytes)
         status, answer = await _accept_webhook(system, headers, body)
         content = orjson.dumps(answer)
         length = str(len(content)).encode()
@@ -63,7 +47,7 @@ class GitHubWebhooks:
         await send({"type": "http.response.body", "body": content})
 
 
-async def _read_body(receive: Receive, declared: bytes | None, limit: int) -> bytes:
+async def read_body(receive: Receive, declared: bytes | None, limit: int) -> bytes:
     """The raw body, refusing (413) as soon as it is known to exceed `limit` bytes."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"body of {declared.decode()} bytes exceeds the {limit}-byte limit")
@@ -110,7 +94,7 @@ async def _accept_webhook(system: System, headers: dict[bytes, bytes], body: byt
 async def runtime_report(request: Request) -> JSONResponse:
     """401 without the deployment's token, 400 malformed, 409 stale (recorded, not applied), 202 stored."""
     system: System = request.app.state.system
-    body = await read_capped(request, 1024 * 1024)
+    body = await read_body(request.receive, dict(request.scope["headers"]).get(b"content-length"), 1024 * 1024)
     try:
         report = report_from_json(body)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:

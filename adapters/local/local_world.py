@@ -10,6 +10,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from sim.ids import base36
+
 _NONCE = 12
 
 
@@ -22,19 +24,9 @@ class RandomIds:
     """`prefix_` + base36 of the time in microseconds + 6 random base36 digits: unique and roughly sortable."""
 
     def new(self, prefix: str) -> str:
-        stamp = _base36(time.time_ns() // 1000)
-        tail = _base36(secrets.randbelow(36**6)).rjust(6, "0")
+        stamp = base36(time.time_ns() // 1000)
+        tail = base36(secrets.randbelow(36**6)).rjust(6, "0")
         return f"{prefix}_{stamp}{tail}"
-
-
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if number == 0:
-            return out
 
 
 class FileKeyService:

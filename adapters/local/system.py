@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -96,16 +95,7 @@ class System:
         """Run an edge command and publish its events in one transaction (call from a worker thread)."""
         with self.db.writing() as conn:
             result, events = run(self.ports)
-            envelopes = self.router.envelopes(
-                service,
-                list(events),
-                new_id=lambda: str(uuid.uuid4()),
-                time=self.ports.clock.now(),
-                correlation_id=correlation_id,
-                causation_id=None,
-                account=ACCOUNT,
-                region="local",
-            )
+            envelopes = self.worker.seal(service, list(events), correlation_id, None)
             outbox.publish(conn, self.router, envelopes)
         if envelopes:
             self.committed()

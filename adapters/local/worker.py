@@ -152,7 +152,7 @@ class Worker:
     def _deliver(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> None:
         if item.kind == outbox.EVENT:
             delivery = self._event_delivery(conn, item)
-            outcome = attempt(delivery, self._seal)
+            outcome = attempt(delivery, self.seal)
         else:
             delivery, outcome = self._edge_attempt(conn, item)
         if outcome.error is not None:
@@ -204,9 +204,10 @@ class Worker:
         since = datetime.fromtimestamp(item.created_at, UTC)
         return Delivery(parcel, Target(rule, handler, self._ports), since, attempts=item.attempts)
 
-    def _seal(
-        self, service: str, batch: Sequence[Event], correlation_id: str, causation_id: str | None
+    def seal(
+        self, service: str, batch: Sequence[Event], correlation_id: str | None, causation_id: str | None
     ) -> list[Envelope]:
+        """Envelopes for what `service` emitted, stamped with this process's account and region."""
         return self._router.envelopes(
             service,
             list(batch),
@@ -232,7 +233,7 @@ class Worker:
                 outputs = self._edges.ingest_webhook(WebhookDelivery(arrival.name, item.ref, arrival.body), self._ports)
             else:
                 outputs = self._edges.accept_report(report_from_json(arrival.body), self._ports)
-            published = self._seal(item.service, outputs, item.correlation_id, None)
+            published = self.seal(item.service, outputs, item.correlation_id, None)
         except ContractViolationError as error:
             return delivery, Outcome([], CONTRACT_VIOLATION, error)
         except InvalidEventError as error:

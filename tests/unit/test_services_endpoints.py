@@ -6,43 +6,25 @@ from events import EndpointsChanged, EnvironmentStatusChanged, EnvironmentStoppe
 from ports import DnsEntry
 from services.endpoints import reconcile_endpoints, remove_endpoints
 from sim.fakes import Fakes
-from sim.fakes.builders import SHA_A
+from sim.fakes.builders import SHA_A, a_preview_event
 
 ZONE = "wingcloud.test"
 
 
 def running(*endpoints: tuple[str, str], status: str = "running") -> EnvironmentStatusChanged:
-    return EnvironmentStatusChanged.model_validate(
-        {
-            "environment_id": "env_1",
-            "app_id": "app_1",
-            "type": "preview",
-            "repository": "Codertocat/Hello-World",
-            "branch": "changes",
-            "pr_number": 2,
-            "deployment_id": "dep_1",
-            "sha": SHA_A,
-            "previous_status": "running-server",
-            "status": status,
-            "test_results": [],
-            "endpoints": [{"label": label, "url": url} for label, url in endpoints],
-            "error_message": None,
-        }
+    return a_preview_event(
+        EnvironmentStatusChanged,
+        deployment_id="dep_1",
+        sha=SHA_A,
+        previous_status="running-server",
+        status=status,
+        test_results=[],
+        endpoints=[{"label": label, "url": url} for label, url in endpoints],
+        error_message=None,
     )
 
 
-STOPPED = EnvironmentStopped.model_validate(
-    {
-        "environment_id": "env_1",
-        "app_id": "app_1",
-        "type": "preview",
-        "repository": "Codertocat/Hello-World",
-        "branch": "changes",
-        "pr_number": 2,
-        "deployment_id": "dep_1",
-        "reason": "pull-request-closed",
-    }
-)
+STOPPED = a_preview_event(EnvironmentStopped, deployment_id="dep_1", reason="pull-request-closed")
 WEB = ("website", "https://wc-env-1.fly.dev/")
 API = ("api", "https://wc-env-1.fly.dev/api")
 

@@ -8,26 +8,21 @@ from events.models import EnvironmentType
 from services.github import SERVICE, marker
 from services.github.comments import on_endpoints_changed, on_status_changed, refresh_comment
 from sim.fakes import Fakes
-from sim.fakes.builders import SHA_A, an_app, an_environment
+from sim.fakes.builders import SHA_A, a_preview_event, an_app, an_environment
 
 
 def status_event(app_id: str = "app_1", pr_number: int | None = 2) -> EnvironmentStatusChanged:
-    return EnvironmentStatusChanged.model_validate(
-        {
-            "environment_id": "env_1",
-            "app_id": app_id,
-            "type": "preview",
-            "repository": "Codertocat/Hello-World",
-            "branch": "changes",
-            "pr_number": pr_number,
-            "deployment_id": "dep_1",
-            "sha": SHA_A,
-            "previous_status": "running-server",
-            "status": "running",
-            "test_results": [],
-            "endpoints": [],
-            "error_message": None,
-        }
+    return a_preview_event(
+        EnvironmentStatusChanged,
+        app_id=app_id,
+        pr_number=pr_number,
+        deployment_id="dep_1",
+        sha=SHA_A,
+        previous_status="running-server",
+        status="running",
+        test_results=[],
+        endpoints=[],
+        error_message=None,
     )
 
 

@@ -7,23 +7,12 @@ from events.models import EventMetadata
 from services.logs import read_logs
 from services.logs.handlers import append_report, clear_logs, purge_logs
 from sim.fakes import EPOCH, Fakes
-from sim.fakes.builders import SHA_A
+from sim.fakes.builders import SHA_A, a_preview_event
 
 
 def deploy(deployment_id: str) -> EnvironmentDeployRequested:
-    return EnvironmentDeployRequested.model_validate(
-        {
-            "environment_id": "env_1",
-            "app_id": "app_1",
-            "type": "preview",
-            "repository": "Codertocat/Hello-World",
-            "branch": "changes",
-            "pr_number": 2,
-            "deployment_id": deployment_id,
-            "sha": SHA_A,
-            "entrypoint": "main.w",
-            "installation_id": 1,
-        }
+    return a_preview_event(
+        EnvironmentDeployRequested, deployment_id=deployment_id, sha=SHA_A, entrypoint="main.w", installation_id=1
     )
 
 
@@ -40,18 +29,7 @@ def report(deployment_id: str, status: str, event_id: str, **extra: object) -> R
     return RuntimeStatusReported.model_validate(fields | extra)
 
 
-STOPPED = EnvironmentStopped.model_validate(
-    {
-        "environment_id": "env_1",
-        "app_id": "app_1",
-        "type": "preview",
-        "repository": "Codertocat/Hello-World",
-        "branch": "changes",
-        "pr_number": 2,
-        "deployment_id": "dep_2",
-        "reason": "pull-request-closed",
-    }
-)
+STOPPED = a_preview_event(EnvironmentStopped, deployment_id="dep_2", reason="pull-request-closed")
 
 
 def test_reports_of_the_current_deployment_are_logged_once() -> None:

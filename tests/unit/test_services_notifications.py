@@ -7,6 +7,7 @@ from events.models import EventMetadata
 from services import notifications
 from services.notifications import push_to_feed
 from sim.fakes import EPOCH, Fakes
+from sim.fakes.builders import a_preview_event
 
 
 def test_every_received_message_feeds_the_console() -> None:
@@ -16,18 +17,7 @@ def test_every_received_message_feeds_the_console() -> None:
 
 def test_an_item_names_its_subject_and_a_summary() -> None:
     fakes = Fakes()
-    event = EnvironmentStopped.model_validate(
-        {
-            "environment_id": "env_1",
-            "app_id": "app_1",
-            "type": "preview",
-            "repository": "Codertocat/Hello-World",
-            "branch": "changes",
-            "pr_number": 2,
-            "deployment_id": "dep_1",
-            "reason": "stale-preview",
-        }
-    )
+    event = a_preview_event(EnvironmentStopped, deployment_id="dep_1", reason="stale-preview")
     assert push_to_feed(event, fakes.ports()) == []
     [item] = fakes.feed.recent()
     assert (item.kind, item.subject, item.at) == ("EnvironmentStopped", "env_1", EPOCH)

@@ -17,38 +17,21 @@ from services import runtime, secrets
 from services.runtime import InvalidReportError, accept_report, fly_app_name
 from services.runtime.handlers import destroy_runtime, provision_deployment
 from sim.fakes import Fakes
-from sim.fakes.builders import SHA_A
+from sim.fakes.builders import SHA_A, a_preview_event
 
 
 def deploy_requested(deployment_id: str = "dep_1", env_type: str = "preview") -> EnvironmentDeployRequested:
-    return EnvironmentDeployRequested.model_validate(
-        {
-            "environment_id": "env_1",
-            "app_id": "app_1",
-            "type": env_type,
-            "repository": "Codertocat/Hello-World",
-            "branch": "changes",
-            "pr_number": 2,
-            "deployment_id": deployment_id,
-            "sha": SHA_A,
-            "entrypoint": "main.w",
-            "installation_id": 1,
-        }
+    return a_preview_event(
+        EnvironmentDeployRequested,
+        type=env_type,
+        deployment_id=deployment_id,
+        sha=SHA_A,
+        entrypoint="main.w",
+        installation_id=1,
     )
 
 
-STOPPED = EnvironmentStopped.model_validate(
-    {
-        "environment_id": "env_1",
-        "app_id": "app_1",
-        "type": "preview",
-        "repository": "Codertocat/Hello-World",
-        "branch": "changes",
-        "pr_number": 2,
-        "deployment_id": "dep_1",
-        "reason": "pull-request-closed",
-    }
-)
+STOPPED = a_preview_event(EnvironmentStopped, deployment_id="dep_1", reason="pull-request-closed")
 
 
 def test_fly_app_names_are_valid_and_per_environment() -> None:
