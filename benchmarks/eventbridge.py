@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.fixtures is importable
 
 from adapters.eventbridge.deploy import deploy
 from adapters.eventbridge.offline.moto import MotoServer
@@ -26,8 +29,7 @@ from adapters.eventbridge.publisher import Entry, Publisher
 from adapters.eventbridge.runtime import AwsClients
 from sim.world import World, WorldLike
 from spec.contract import Contract
-
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "github"
+from tests.fixtures import github_body
 
 
 def publish_rate(stack: OfflineStack, count: int) -> float:
@@ -44,7 +46,7 @@ def workflow(world: WorldLike) -> float:
     world.github.set_branch_head("Codertocat/Hello-World", "master", "a" * 40, "Initial commit")
     world.create_app(owner="codertocat", name="hello", repository="Codertocat/Hello-World", default_branch="master")
     world.run()
-    body = (FIXTURES / "pull_request.opened.json").read_bytes()
+    body = github_body("pull_request.opened.json")
     world.deliver_webhook("pull_request", body, f"bench-{time.time_ns()}")
     world.run()
     assert any(e.pr_number == 2 and e.status == "running" for e in world.environments()), world.environments()

@@ -31,7 +31,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "github" / "pull_request.opened.json"
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's tests.fixtures holds the recorded payloads
+
+from tests.fixtures import github_json
+
 SECRET, TOKEN = "bench-secret", "bench-token"
 BARE_APP = """
 import uvicorn
@@ -64,7 +67,7 @@ def repository(n: int) -> str:
 
 
 def webhook(n: int, prefix: str) -> tuple[bytes, dict[str, str]]:
-    payload = json.loads(FIXTURE.read_bytes())
+    payload = github_json("pull_request.opened.json")
     payload["number"] = payload["pull_request"]["number"] = n
     for repo in (
         payload["repository"],

@@ -6,23 +6,21 @@ Kept apart from the steps so every step module asks them the same way, on any ba
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from events.models import EnvironmentStatus, EnvironmentType
 from ports import App, Environment
 from sim.world import WorldLike
+from tests.fixtures import github_body, github_manifest
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "github"
-MANIFEST: dict[str, str] = {
-    row["file"]: row["x_github_event"] for row in json.loads((FIXTURES / "manifest.json").read_text())["fixtures"]
-}
+MANIFEST: dict[str, str] = {row["file"]: row["x_github_event"] for row in github_manifest()}
+
 ZONE = "wingcloud.test"
 
 
 def fixture_bytes(name: str) -> bytes:
     """A recorded GitHub delivery body, byte for byte."""
-    return (FIXTURES / name).read_bytes()
+    return github_body(name)
 
 
 def fixture_json(name: str) -> dict[str, Any]:

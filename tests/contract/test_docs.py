@@ -146,6 +146,7 @@ def spec_copy(tmp_path: Path) -> Path:
 # --- what a build writes ---------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_tool("dot")
 def test_a_build_writes_every_page_and_lists_it_in_the_manifest(built: Path) -> None:
     contract = Contract.load()
     expected = {"index.md", "architecture.svg", "environment-states.md"}
@@ -155,6 +156,7 @@ def test_a_build_writes_every_page_and_lists_it_in_the_manifest(built: Path) -> 
     assert listed == set(files_of(built)) - {MANIFEST}
 
 
+@pytest.mark.needs_tool("dot")
 def test_the_field_table_resolves_refs_to_their_type_format_and_enum(built: Path) -> None:
     page = (built / "events" / "EnvironmentStatusChanged.md").read_text()
     assert "| `sha` | string (`CommitSha`) | yes | pattern `^[0-9a-f]{40}$` |" in page
@@ -163,6 +165,7 @@ def test_the_field_table_resolves_refs_to_their_type_format_and_enum(built: Path
     assert "| `metadata.occurred_at` | string | yes | format `date-time` |" in page
 
 
+@pytest.mark.needs_tool("dot")
 def test_an_event_page_shows_its_validated_example_and_every_rule_pattern_from_the_contract(built: Path) -> None:
     contract = Contract.load()
     page = (built / "events" / "EnvironmentStatusChanged.md").read_text()
@@ -177,6 +180,7 @@ def test_an_event_page_shows_its_validated_example_and_every_rule_pattern_from_t
     assert "One rule (one per receiving service)" in (built / "events" / "CleanupDue.md").read_text()
 
 
+@pytest.mark.needs_tool("dot")
 def test_a_service_page_lists_its_rules_and_sends(built: Path) -> None:
     contract = Contract.load()
     page = (built / "services" / "endpoints.md").read_text()
@@ -186,6 +190,7 @@ def test_a_service_page_lists_its_rules_and_sends(built: Path) -> None:
         assert f"[{message}](../events/{message}.md)" in page
 
 
+@pytest.mark.needs_tool("dot")
 def test_architecture_svg_names_every_service_and_carries_no_graphviz_version(built: Path) -> None:
     svg = (built / "architecture.svg").read_text()
     assert "graphviz version" not in svg
@@ -242,6 +247,7 @@ def plant_event(document: dict[str, Any]) -> None:
     }
 
 
+@pytest.mark.needs_tool("dot")
 def test_a_new_event_gets_its_page_and_shows_up_on_its_services_and_the_index(tmp_path: Path, spec_copy: Path) -> None:
     document = load_spec(spec_copy)
     plant_event(document)
@@ -258,6 +264,7 @@ def test_a_new_event_gets_its_page_and_shows_up_on_its_services_and_the_index(tm
     assert "PreviewPinned" in (docs / "architecture.svg").read_text()
 
 
+@pytest.mark.needs_tool("dot")
 def test_a_renamed_field_is_renamed_on_the_event_page(tmp_path: Path, spec_copy: Path) -> None:
     document = load_spec(spec_copy)
     schema = document["components"]["schemas"]["PullRequestOpened"]
@@ -282,6 +289,7 @@ def remove_event(document: dict[str, Any], name: str) -> None:
     }
 
 
+@pytest.mark.needs_tool("dot")
 def test_a_removed_event_is_reported_by_check_then_deleted_by_a_build(tmp_path: Path, spec_copy: Path) -> None:
     docs, no_traces = tmp_path / "docs", tmp_path / "no-traces"
     build(spec_copy, docs, no_traces)
@@ -302,6 +310,7 @@ def test_a_removed_event_is_reported_by_check_then_deleted_by_a_build(tmp_path: 
     assert "WebhookIgnored" not in (docs / "services" / "github.md").read_text()
 
 
+@pytest.mark.needs_tool("dot")
 def test_an_invalid_example_fails_the_build_naming_the_event(tmp_path: Path, spec_copy: Path) -> None:
     document = load_spec(spec_copy)
     document["components"]["messages"]["AppCreated"]["examples"][0]["payload"]["app_id"] = "not an app id"
@@ -312,6 +321,7 @@ def test_an_invalid_example_fails_the_build_naming_the_event(tmp_path: Path, spe
 # --- check, hand-written files, determinism ---------------------------------------------------------------
 
 
+@pytest.mark.needs_tool("dot")
 def test_check_exits_1_naming_every_stale_missing_and_orphaned_file(tmp_path: Path, traces: Path) -> None:
     docs = tmp_path / "docs"
     options = ["--spec", str(SPEC_PATH), "--out", str(docs), "--traces", str(traces)]
@@ -332,6 +342,7 @@ def test_check_exits_1_naming_every_stale_missing_and_orphaned_file(tmp_path: Pa
     assert (docs / "events" / "AppCreated.md").read_text() == "edited by hand\n"  # --check changes nothing
 
 
+@pytest.mark.needs_tool("dot")
 def test_hand_written_files_are_never_touched(tmp_path: Path, spec_copy: Path) -> None:
     docs, no_traces = tmp_path / "docs", tmp_path / "no-traces"
     adr = docs / "decisions" / "0001-push-routing.md"
@@ -348,6 +359,7 @@ def test_hand_written_files_are_never_touched(tmp_path: Path, spec_copy: Path) -
     assert "decisions" not in (docs / MANIFEST).read_text()
 
 
+@pytest.mark.needs_tool("dot")
 def test_a_hand_written_file_where_a_page_would_go_stops_the_build(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -358,6 +370,7 @@ def test_a_hand_written_file_where_a_page_would_go_stops_the_build(tmp_path: Pat
     assert not (docs / "events").exists()
 
 
+@pytest.mark.needs_tool("dot")
 def test_builds_are_byte_identical_and_a_rebuild_writes_nothing(tmp_path: Path, traces: Path, built: Path) -> None:
     again = tmp_path / "again"
     build(SPEC_PATH, again, traces)
@@ -392,6 +405,7 @@ def test_arrows_show_only_the_facts_that_differ_between_events_of_a_kind() -> No
     assert label(records[0], {}) == "EnvironmentStatusChanged"
 
 
+@pytest.mark.needs_tool("dot")
 def test_the_pull_request_opened_sequence_diagram_follows_the_bus_in_causal_order(built: Path) -> None:
     diagram = sequence_block((built / "workflows" / "pull-request-opened.md").read_text())
     assert arrows(diagram) == [
@@ -408,6 +422,7 @@ def test_the_pull_request_opened_sequence_diagram_follows_the_bus_in_causal_orde
     assert "Note over p_environments: EnvironmentCreated published, delivered to no one" in diagram
 
 
+@pytest.mark.needs_tool("dot")
 def test_events_appear_on_the_pages_of_the_workflows_they_occur_in(built: Path) -> None:
     link = "[Pull request opened](../workflows/pull-request-opened.md)"
     assert link in (built / "events" / "RuntimeProvisioned.md").read_text()
@@ -415,6 +430,7 @@ def test_events_appear_on_the_pages_of_the_workflows_they_occur_in(built: Path) 
     assert link in (built / "services" / "runtime.md").read_text()
 
 
+@pytest.mark.needs_tool("dot")
 def test_a_workflow_without_a_trace_says_it_is_pending(built: Path) -> None:
     page = (built / "workflows" / "app-deleted.md").read_text()
     assert "**Trace pending.**" in page

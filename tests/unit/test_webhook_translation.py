@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +21,9 @@ from events import (
 from ports import WebhookDelivery
 from services.github import WebhookRejectedError, ingest_webhook, sync_webhook_url, translate
 from sim.fakes import Fakes
+from tests.fixtures import github_body, github_json, github_manifest
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github"
-MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())["fixtures"]
+MANIFEST = github_manifest()
 # The manifest leaves these to the product: tags, branch deletions and installation events deploy nothing.
 DECIDED = {
     "push.tag.json": "ignore",
@@ -38,14 +36,12 @@ DECIDED = {
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_bytes())
+    return github_json(name)
 
 
 def delivery(name: str, delivery_id: str = "d-1", body: bytes | None = None) -> WebhookDelivery:
     row = next(r for r in MANIFEST if r["file"] == name)
-    return WebhookDelivery(
-        row["x_github_event"], delivery_id, body if body is not None else (FIXTURES / name).read_bytes()
-    )
+    return WebhookDelivery(row["x_github_event"], delivery_id, body if body is not None else github_body(name))
 
 
 @pytest.mark.parametrize("row", MANIFEST, ids=[r["file"] for r in MANIFEST])
@@ -194,7 +190,7 @@ def test_a_malformed_body_is_rejected_and_not_remembered(body: bytes, message: s
 
 def test_missing_headers_are_rejected() -> None:
     ports = Fakes().ports()
-    body = (FIXTURES / "ping.json").read_bytes()
+    body = github_body("ping.json")
     with pytest.raises(WebhookRejectedError, match="X-GitHub-Event"):
         ingest_webhook(WebhookDelivery("", "d", body), ports)
     with pytest.raises(WebhookRejectedError, match="X-GitHub-Delivery"):

@@ -3,7 +3,8 @@
 //
 //   node tools/mermaid/check.mjs [--svg-dir DIR] docs       (MERMAID_CHECK_TIMES=1 prints each block's time)
 //
-// Chromium is Debian's (/usr/bin/chromium, see puppeteer.json); Puppeteer's own download is never used.
+// Chromium is the one `wingcloud docs check-mermaid` found (CHROMIUM_PATH; puppeteer.json's path otherwise);
+// Puppeteer's own download is never used.
 import fs from "node:fs";
 import path from "node:path";
 import url from "node:url";
@@ -110,6 +111,7 @@ async function main() {
   const started = Date.now();
   const blocks = options.paths.flatMap(markdownFiles).flatMap(mermaidBlocks);
   const config = JSON.parse(fs.readFileSync(path.join(here, "puppeteer.json"), "utf8"));
+  if (process.env.CHROMIUM_PATH) config.executablePath = process.env.CHROMIUM_PATH;
   const browser = await puppeteer.launch(config);
   let outcome;
   try {

@@ -24,14 +24,14 @@ from adapters.eventbridge.state import DynamoApps
 from ports import App, Settings
 from sim.fakes import EPOCH, Fakes
 from spec.contract import Contract, source_of
+from tests.fixtures import eventbridge_json
 
 REPO = Path(__file__).resolve().parents[3]
-ENVELOPES = REPO.parent / "shared" / "fixtures" / "eventbridge"
 
 
 def captured() -> list[dict[str, Any]]:
-    many: list[dict[str, Any]] = json.loads((ENVELOPES / "serverlesspresso.envelopes.json").read_text())
-    one = json.loads((ENVELOPES / "serverlesspresso.OrderProcessor.WaitingCompletion.json").read_text())
+    many: list[dict[str, Any]] = eventbridge_json("serverlesspresso.envelopes.json")
+    one = eventbridge_json("serverlesspresso.OrderProcessor.WaitingCompletion.json")
     return [*many, one]
 
 

@@ -24,16 +24,15 @@ from adapters.local.server import create_app
 from adapters.local.system import System, build_system
 from adapters.settings import LocalSettings
 from sim.retry import RetryPolicy
+from tests.fixtures import github_body
 
-ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "github"
 SECRET = "test-secret"
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def fixture_body(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return github_body(name)
 
 
 def signed(body: bytes, event: str, delivery: str, secret: str = SECRET) -> dict[str, str]:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.adapters.local.conftest import ROOT, SECRET, TOKEN
+from tests.adapters.local.conftest import SECRET, TOKEN
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def free_port() -> int:

@@ -12,8 +12,8 @@ import pytest
 
 from tests.adapters.local.conftest import AUTH, TOKEN, fixture_body, signed
 from tests.adapters.local.process import Server, free_port, wait_for
+from wingcloud import tools
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -33,11 +33,12 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.mark.slow
+@pytest.mark.needs_tool("chromium")
 def test_the_console_shows_a_preview_reach_running_and_redrives_a_dead_letter(server: Server) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=tools.require("chromium"), args=ARGS)
         try:
             page = browser.new_page()
             page.goto(f"{server.url}/#token={TOKEN}")

@@ -16,6 +16,7 @@ import pytest
 
 from tests.adapters.local.conftest import AUTH, pull_request, signed
 from tests.adapters.local.process import Server, free_port, wait_for
+from tests.fixtures import github_json
 
 BURST = 200
 KILL_AFTER = 70
@@ -110,11 +111,7 @@ def _burst(server: Server) -> tuple[set[int], bool]:
 
 def _live_stream_sees_a_new_delivery(server: Server) -> None:
     with httpx.stream("GET", f"{server.url}/api/stream", headers=AUTH, timeout=30) as stream:
-        body = json.dumps(
-            json.loads(
-                Path(__file__).resolve().parents[3].parent.joinpath("shared/fixtures/github/ping.json").read_text()
-            )
-        ).encode()
+        body = json.dumps(github_json("ping.json")).encode()
         posted = httpx.post(f"{server.url}/webhooks/github", content=body, headers=signed(body, "ping", "live-ping"))
         assert posted.status_code == 202
         for line in stream.iter_lines():
