@@ -156,9 +156,9 @@ class Bus:
             target = self._targets.get(rule.name)
             if target is None:
                 continue
-            due_times = self._chaos.due_times(now) if self._chaos is not None else [now]
-            for due in due_times:
-                self._push(due, Delivery(parcel, target, since=now))
+            planned = self._chaos.due_times(now) if self._chaos is not None else [(now, None)]
+            for due, chaos in planned:
+                self._push(due, Delivery(parcel, target, since=now, chaos=chaos))
 
     def _push(self, due: datetime, delivery: Delivery) -> None:
         self._pending += 1
@@ -226,6 +226,7 @@ class Bus:
 
     def _note(self, kind: TraceKind, delivery: Delivery, **facts: Any) -> None:
         facts.setdefault("attempt", delivery.attempts)
+        facts.setdefault("note", delivery.chaos)
         rule = delivery.target.rule
         self.trace.add(kind, delivery.envelope, self.clock.now(), target_service=rule.service, rule=rule.name, **facts)
 

@@ -34,10 +34,18 @@ class Chaos:
         self.config = config
         self._rng = random.Random(config.seed)
 
-    def due_times(self, due: datetime) -> list[datetime]:
-        """When each copy of a delivery that would be due at `due` runs (one or two copies)."""
+    def due_times(self, due: datetime) -> list[tuple[datetime, str | None]]:
+        """When each copy of a delivery that would be due at `due` runs (one or two copies), with what chaos
+        did to it: "duplicate" for the second copy, "delayed N s" for a late one, or None."""
         copies = 2 if self._rng.random() < self.config.duplicate_rate else 1
-        return [self._delayed(due) for _ in range(copies)]
+        planned = []
+        for copy in range(copies):
+            at = self._delayed(due)
+            marks = (["duplicate"] if copy else []) + (
+                [f"delayed {(at - due).total_seconds():.1f} s"] if at > due else []
+            )
+            planned.append((at, ", ".join(marks) or None))
+        return planned
 
     def order(self) -> float:
         """Tie-breaker among deliveries due at the same instant."""

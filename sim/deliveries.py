@@ -59,6 +59,7 @@ class Delivery:
     target: Target
     since: datetime  # the event's age counts from here (publish, replay or redrive)
     attempts: int = 0
+    chaos: str | None = None  # what chaos mode did to this delivery ("duplicate", "delayed 12.3 s")
 
     @property
     def envelope(self) -> Envelope:

@@ -34,6 +34,7 @@ class TraceRecord:
     error: str | None
     due_at: datetime | None = None
     envelope: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    note: str | None = None  # what chaos mode did to the delivery, if anything
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Trace:
         attempt: int = 0,
         error: str | None = None,
         due_at: datetime | None = None,
+        note: str | None = None,
     ) -> TraceRecord:
         metadata = envelope["detail"]["metadata"]
         record = TraceRecord(
@@ -82,6 +84,7 @@ class Trace:
             error=error,
             due_at=due_at,
             envelope=envelope,
+            note=note,
         )
         self._records.append(record)
         self._by_correlation.setdefault(record.correlation_id, []).append(record)

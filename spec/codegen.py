@@ -81,6 +81,16 @@ def _generator_input(contract: Contract) -> dict[str, Any]:
     return document
 
 
+def require_generators() -> None:
+    """Raise ModuleNotFoundError naming the missing tool before any work: both run as subprocesses, whose
+    failure would otherwise surface as a child's traceback. They come with the dev extras."""
+    import importlib.util
+
+    for module in ("datamodel_code_generator", "ruff"):
+        if importlib.util.find_spec(module) is None:
+            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+
+
 def _run_generator(contract: Contract) -> str:
     events = sorted(m.schema_name for m in contract.messages.values())
     base_map = {name: "events._base.Event" for name in events}

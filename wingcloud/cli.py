@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
@@ -10,15 +13,20 @@ from rich.console import Console
 
 from spec import SPEC_PATH, SpecError
 from spec.contract import Contract
-from wingcloud import cmd_deploy, cmd_docs, cmd_serve, cmd_sim
+from wingcloud import _help, cmd_deploy, cmd_docs, cmd_serve, cmd_sim, cmd_trigger
+from wingcloud.errors import one_line
 
-app = typer.Typer(help="wing.cloud on events.", no_args_is_help=True, add_completion=False)
+_help.plain_metavars()
+app = typer.Typer(
+    help="wing.cloud on events.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+)
 spec_app = typer.Typer(help="The event contract: spec/asyncapi.yaml.", no_args_is_help=True)
 app.add_typer(spec_app, name="spec")
 app.add_typer(cmd_docs.app, name="docs")
 app.add_typer(cmd_sim.app, name="sim")
 app.add_typer(cmd_deploy.app, name="deploy")
 app.command("serve")(cmd_serve.serve)
+app.command("trigger")(cmd_trigger.trigger)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -78,8 +86,9 @@ def spec_codegen(
     target: Path = typer.Option(EVENTS_DIR, "--target", help="Where the events package lives"),
 ) -> None:
     """Generate the `events` package (pydantic models, registry, per-service tuples, schema bundle)."""
-    from spec.codegen import stale_diff, write
+    from spec.codegen import require_generators, stale_diff, write
 
+    require_generators()
     contract = _load(path)
     if check:
         diff = stale_diff(contract, target)
@@ -93,8 +102,48 @@ def spec_codegen(
     out.print(f"wrote {len(written)} file(s)" + "".join(f"\n  {p}" for p in written))
 
 
+_debug = os.environ.get("WINGCLOUD_DEBUG") == "1"
+
+
+def _version() -> str:
+    try:
+        return version("wingcloud")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed: pip install -e .)"
+
+
+def _show_version(show: bool) -> None:
+    if show:
+        typer.echo(f"wingcloud {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback when a command fails."),
+    show_version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """wing.cloud on events: the contract tools, the simulator, the local server, docs and deploys."""
+    global _debug
+    _debug = _debug or debug
+
+
 def main() -> None:
-    app()
+    """Run the CLI; a failure is one or two lines saying what was wrong and the fix (`--debug`: the traceback)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as error:
+        if _debug or "--debug" in sys.argv[1:]:
+            raise
+        err.print("[red]error[/red]: ", end="")
+        err.print(one_line(error), markup=False, highlight=False)
+        err.print("(run with --debug for the traceback)", style="dim", highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = REPO / "deploy" / "cloudformation.json"
 
 app = typer.Typer(
-    help="Deploy wing.cloud on Amazon EventBridge, SQS and Lambda; `deploy template` writes the template.",
+    help="Deploy wing.cloud on Amazon EventBridge, SQS and Lambda. Without a subcommand, deploys: creates or "
+    "updates the stack on AWS (or on the emulator at --endpoint-url). `deploy template` only writes the template.",
     invoke_without_command=True,
     no_args_is_help=False,
 )
@@ -47,7 +48,8 @@ def deploy(
         "", "--outside-credentials-secret", help="ARN of the Secrets Manager secret with GitHub/fly.io/dnsimple keys"
     ),
 ) -> None:
-    """Create or update the stack from the generated template (`wingcloud deploy template` shows it)."""
+    """Without a subcommand, deploys: creates or updates the stack from the generated template on AWS (or on the
+    emulator at --endpoint-url). `wingcloud deploy template` only writes the template."""
     if ctx.invoked_subcommand is not None:
         return
     import boto3

@@ -1,40 +1,166 @@
-"""`wingcloud serve`: the whole system as one local process on embedded SQLite."""
+"""`wingcloud serve`: the whole system as one local process on embedded SQLite.
+
+Order matters to a person watching: the data dir is locked (one server per data dir), the port is bound
+(a busy port is one line, not a console URL that leads to another process), the system starts, and only
+then the banner says where everything is.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import gc
 import logging
+import os
+import socket
+import sys
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import typer
 
+from wingcloud.errors import CommandError
+
+if TYPE_CHECKING:
+    from adapters.local.system import System
+    from adapters.settings import LocalSettings
+
+log = logging.getLogger("wingcloud")
+LOCK_FILE = "serve.lock"
+
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on."),
-    data_dir: Path = typer.Option(Path(".wingcloud"), "--data-dir", help="Where SQLite files and keys live."),
+    host: str = typer.Option("127.0.0.1", "--host", metavar="HOST", help="Interface to listen on."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, metavar="PORT", help="Port to listen on (0: any free)."),
+    data_dir: Path = typer.Option(
+        Path(".wingcloud"), "--data-dir", metavar="DIR", help="Where the SQLite files and keys live."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Log warnings only (refused webhooks still show)."),
 ) -> None:
     """Run every service locally: webhooks, runtime reports, the REST API and the console, on SQLite."""
     import uvicorn
 
     from adapters.local.server import create_app
     from adapters.local.system import build_system
-    from adapters.settings import LocalSettings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = LocalSettings()
-    system = build_system(settings, data_dir.resolve(), f"http://{host}:{port}")
-    base = system.base_url
-    typer.echo(f"wingcloud: data in {data_dir.resolve()}")
-    typer.echo(f"  console:      {base}/#token={system.credentials.api_token}")
-    typer.echo(f"  webhook URL:  {base}/webhooks/github")
-    typer.echo(f"  API token:    {system.credentials.api_token}")
-    if "webhook_secret" in system.credentials.generated:
-        typer.echo(f"  webhook secret (generated, kept in the data dir): {system.credentials.webhook_secret}")
-    typer.echo("  outside world: " + ", ".join(f"{k}={v}" for k, v in system.outside.items()))
-    app = create_app(system)
+    _configure_logging(quiet)
+    settings = _settings()
+    data_dir = data_dir.expanduser().resolve()
+    lock = lock_data_dir(data_dir)
+    sock = bind(host, port)
+    bound = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    system = build_system(settings, data_dir, f"http://{shown}:{bound}")
+    app = create_app(system, on_ready=lambda: _banner(system, data_dir, host, bound))
     # Everything loaded so far (schemas, models, the spec) lives as long as the process: keep it out of the
     # garbage collector's full passes, which otherwise walk all of it (~35 ms each) in the middle of bursts.
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, log_config=None, access_log=False, log_level="warning", lifespan="on")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        lock.close()
+
+
+def _settings() -> LocalSettings:
+    from pydantic import ValidationError
+
+    from adapters.settings import LocalSettings
+
+    try:
+        return LocalSettings()
+    except ValidationError as error:
+        problems = "; ".join(f"WINGCLOUD_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
+        raise CommandError(f"invalid setting(s): {problems}") from None
+
+
+def lock_data_dir(data_dir: Path) -> IO[str]:
+    """Hold `serve.lock` in the data dir for the life of the process; a second server there is refused."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(data_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held open until the process ends
+    except (PermissionError, NotADirectoryError, FileExistsError) as error:
+        raise CommandError(
+            f"cannot use {data_dir} as the data dir ({error.strerror or error}): choose a writable one with --data-dir"
+        ) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise CommandError(
+            f"another wingcloud serve (pid {holder}) is using the data dir {data_dir}: stop it, or give this one "
+            "its own --data-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port; a busy, privileged or foreign address is one line with the fix."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        raise CommandError(f"cannot listen on --host {host!r}: {error.strerror}; try 127.0.0.1 or 0.0.0.0") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise CommandError(
+                f"port {port} on {host} is already in use by another process: stop it, or choose another --port"
+            ) from None
+        if error.errno == errno.EACCES:
+            raise CommandError(
+                f"no permission to listen on port {port} (ports below 1024 need root): choose --port 8080 or above"
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise CommandError(f"{host} is not an address of this machine: try --host 127.0.0.1 or 0.0.0.0") from None
+        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock.setblocking(False)
+    return sock
+
+
+def _configure_logging(quiet: bool) -> None:
+    """uvicorn's look (`INFO:     ...`), on stderr; the banner goes to stdout."""
+    from uvicorn.logging import DefaultFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def _banner(system: System, data_dir: Path, host: str, port: int) -> None:
+    base, credentials = system.base_url, system.credentials
+    listen = f"{host}:{port}" if host not in ("", "0.0.0.0", "::") else f"all interfaces, port {port}"
+    lines = [
+        f"wingcloud is listening on {listen}; data in {data_dir}",
+        f"  console:      {base}/#token={credentials.api_token}",
+        f"  webhook URL:  {base}/webhooks/github",
+        f"  API token:    {credentials.api_token}",
+    ]
+    if "webhook_secret" in credentials.generated:
+        lines.append(f"  webhook secret (generated, kept in the data dir): {credentials.webhook_secret}")
+    elif os.environ.get("WINGCLOUD_GITHUB_WEBHOOK_SECRET"):
+        lines.append("  webhook secret: from WINGCLOUD_GITHUB_WEBHOOK_SECRET")
+    else:
+        lines.append(f"  webhook secret: kept in {data_dir / 'credentials.json'} (webhook_secret)")
+    lines.append("  outside world: " + ", ".join(f"{k}={v}" for k, v in system.outside.items()))
+    lines.append(f"  API docs:     {base}/api/openapi.json")
+    lines.append(
+        "  try:          wingcloud trigger pull_request.opened --repository OWNER/REPO --branch BRANCH"
+        + (f" --url {base}" if port != 8080 else "")
+        + (f" --data-dir {data_dir}" if data_dir != Path(".wingcloud").resolve() else "")
+    )
+    typer.echo("\n".join(lines))
+    sys.stdout.flush()

@@ -48,7 +48,8 @@ def _pull_request(action: str) -> bytes:
 @app.command("demo")
 def demo(
     chaos: bool = typer.Option(False, "--chaos", help="Duplicate, delay and reorder deliveries (seeded)."),
-    seed: int = typer.Option(0, help="Seed of the bus and of chaos mode."),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of the bus and of chaos mode."),
+    every: bool = typer.Option(False, "--all", help="Every trace record, each delivery included."),
 ) -> None:
     """Create an app, open and close a pull request; print environments and the event timeline."""
     from datetime import timedelta
@@ -70,18 +71,35 @@ def demo(
     world.run()
     _environments(world, "after the pull request closed")
 
-    out.print("[bold]event timeline[/bold] (virtual time; published events and their deliveries)")
-    for record in world.trace():
-        arrow = f"-> {record.target_service}" if record.target_service else ""
-        note = f"  ({record.error})" if record.error else ""
-        out.print(
-            f"{record.at:%H:%M:%S}  {record.kind:<15} {record.detail_type:<28} {record.source_service:<13} {arrow}{note}",
-            markup=False,
-            highlight=False,
-        )
+    _timeline(world, every=every)
     out.print(f"{len(world.events())} events published, {len(world.dead_letters())} dead letters")
     if world.dead_letters():
         raise typer.Exit(1)
+
+
+def _timeline(world: World, *, every: bool) -> None:
+    """The trace in virtual time since the start: each event once with the services it went to, and what went
+    wrong or was retried; chaos mode's duplicates and delays are marked. `every`: each record."""
+    records = world.trace()
+    start = records[0].at if records else world.now()
+    delivered: dict[str, list[str]] = {}
+    for record in records:
+        if record.kind == "delivered" and record.target_service:
+            delivered.setdefault(record.event_id, []).append(record.target_service)
+    out.print("[bold]event timeline[/bold] (virtual time since the first event; -> where each event was delivered)")
+    for record in records:
+        offset = (record.at - start).total_seconds()
+        stamp = f"+{int(offset // 60):02d}:{offset % 60:06.3f}"
+        if record.kind == "published" and not every:
+            targets = ", ".join(dict.fromkeys(delivered.get(record.event_id, []))) or "nobody"
+            line = f"{stamp}  {record.detail_type:<28} {record.source_service:<13} -> {targets}"
+        elif every or record.kind != "delivered" or record.note:
+            arrow = f"-> {record.target_service}" if record.target_service else ""
+            line = f"{stamp}  {record.kind:<15} {record.detail_type:<28} {record.source_service:<13} {arrow}"
+        else:
+            continue
+        extra = "; ".join(x for x in (record.note and f"chaos: {record.note}", record.error) if x)
+        out.print(line + (f"  ({extra})" if extra else ""), markup=False, highlight=False)
 
 
 def _environments(world: World, title: str) -> None:

@@ -1,16 +1,36 @@
-"""The REST API under /api (bearer token): apps, environments, secrets, logs, dead letters, traces, timeline."""
+"""The REST API under /api: apps, environments, secrets, logs, dead letters, traces, the timeline.
+
+Routes are FastAPI path operations over pydantic models (`api_models`), so validation, the JSON shapes and
+the OpenAPI document at /api/openapi.json all come from one definition. The bearer token is checked by
+`ApiAuth` before a body is even read. Plain `def` routes run in Starlette's thread pool: service code
+and SQLite block.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from fastapi import APIRouter, Depends, Query, Request, Security
+from fastapi.security import HTTPBearer
 
 from adapters.local import outbox, views
-from adapters.local.api_common import LOCAL_USER, authorize, field, int_param, json_body, read, run
-from adapters.local.api_secrets import SECRET_ROUTES
+from adapters.local.api_models import (
+    AppView,
+    DeadLetterView,
+    DeletedApp,
+    EntrypointChange,
+    EnvironmentView,
+    ErrorView,
+    LogsView,
+    NewApp,
+    RedeployAccepted,
+    Redriven,
+    ServicesView,
+    ServiceView,
+    TimelineEntry,
+    TraceView,
+)
+from adapters.local.api_secrets import SECRETS
 from adapters.local.errors import ApiError
 from adapters.local.system import System
 from services.api import UnknownEnvironmentError, request_redeploy
@@ -18,154 +38,176 @@ from services.apps.commands import change_entrypoint, create_app, delete_app, li
 from services.apps.validation import UnknownAppError
 from services.logs.handlers import read_logs
 
+LOCAL_USER = "local"
+MAX_SEQ = 2**63 - 1  # SQLite's INTEGER: a larger `after` can never match, and must not overflow
 
-async def apps_create(request: Request) -> JSONResponse:
-    authorize(request)
+
+def the_system(request: Request) -> System:
     system: System = request.app.state.system
-    body = await json_body(request)
-    args = (
-        str(body.get("owner") or LOCAL_USER),
-        field(body, "name", str),
-        field(body, "repository", str),
-        field(body, "default_branch", str),
-        field(body, "entrypoint", str),
-        field(body, "installation_id", int),
-    )
-    app = await run(system, lambda: system.command("apps", lambda ports: create_app(*args, ports)))
-    return JSONResponse(views.app_view(app), status_code=201)
+    return system
 
 
-async def apps_list(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    repository = request.query_params.get("repository")
-    apps = await run(system, lambda: list_apps(system.ports, repository=repository))
-    return JSONResponse([views.app_view(a) for a in apps])
+SystemDep = Annotated[System, Depends(the_system)]
+# Documents the bearer scheme in OpenAPI; `ApiAuth` enforces it, before FastAPI reads a body.
+_BEARER = Security(HTTPBearer(auto_error=False, description="The API token `wingcloud serve` printed"))
+ERRORS = {
+    401: {"model": ErrorView, "description": "Missing or wrong API token"},
+    404: {"model": ErrorView, "description": "No such app, environment, dead letter or trace"},
+    422: {"model": ErrorView, "description": "Invalid fields, each named with what it expects"},
+}
+
+router = APIRouter(prefix="/api", dependencies=[_BEARER], responses={401: ERRORS[401]})
 
 
-async def apps_delete(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    app_id = request.path_params["app_id"]
-    app = await run(system, lambda: system.command("apps", lambda ports: delete_app(app_id, ports)))
-    return JSONResponse({**views.app_view(app), "deleted": True}, status_code=202)
+@router.post("/apps", status_code=201, response_model=AppView, responses={422: ERRORS[422]}, tags=["apps"])
+def create_app_route(body: NewApp, system: SystemDep) -> AppView:
+    """Create an app bound to a GitHub repository; its production environment starts deploying."""
+    owner = body.owner or LOCAL_USER
+    args = (owner, body.name, body.repository, body.default_branch, body.entrypoint, body.installation_id)
+    app = system.command("apps", lambda ports: create_app(*args, ports))
+    return AppView.of(app)
 
 
-async def apps_patch(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    app_id, entrypoint = request.path_params["app_id"], field(await json_body(request), "entrypoint", str)
-    app = await run(system, lambda: system.command("apps", lambda ports: change_entrypoint(app_id, entrypoint, ports)))
-    return JSONResponse(views.app_view(app))
+@router.get("/apps", response_model=list[AppView], tags=["apps"])
+def list_apps_route(system: SystemDep, repository: str | None = None) -> list[AppView]:
+    """Every app, or those bound to `repository` (owner/repo)."""
+    return [AppView.of(a) for a in list_apps(system.ports, repository=repository)]
 
 
-async def app_environments(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    app_id = request.path_params["app_id"]
-
-    def query() -> list[dict[str, Any]]:
-        if system.ports.apps.get(app_id) is None and not system.ports.environments.list_by_app(app_id):
-            raise UnknownAppError(app_id)
-        return [views.environment_view(e) for e in system.ports.environments.list_by_app(app_id)]
-
-    return JSONResponse(await run(system, query))
+@router.get("/apps/{app_id}", response_model=AppView, responses={404: ERRORS[404]}, tags=["apps"])
+def get_app_route(app_id: str, system: SystemDep) -> AppView:
+    """One app."""
+    app = system.ports.apps.get(app_id)
+    if app is None:
+        raise UnknownAppError(app_id)
+    return AppView.of(app)
 
 
-async def environments_list(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    envs = await run(system, system.ports.environments.list_all)
-    return JSONResponse([views.environment_view(e) for e in envs])
+@router.delete(
+    "/apps/{app_id}", status_code=202, response_model=DeletedApp, responses={404: ERRORS[404]}, tags=["apps"]
+)
+def delete_app_route(app_id: str, system: SystemDep) -> DeletedApp:
+    """Delete an app; its environments are stopped (asynchronously, hence 202)."""
+    app = system.command("apps", lambda ports: delete_app(app_id, ports))
+    return DeletedApp(**AppView.of(app).model_dump())
 
 
-async def environment_redeploy(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    env_id = request.path_params["environment_id"]
-    await run(system, lambda: system.command("api", lambda ports: (None, request_redeploy(env_id, LOCAL_USER, ports))))
-    return JSONResponse({"environment_id": env_id, "redeploy": "requested"}, status_code=202)
+@router.patch("/apps/{app_id}", response_model=AppView, responses={404: ERRORS[404], 422: ERRORS[422]}, tags=["apps"])
+def change_app_route(app_id: str, body: EntrypointChange, system: SystemDep) -> AppView:
+    """Change the entrypoint; every live environment of the app redeploys."""
+    app = system.command("apps", lambda ports: change_entrypoint(app_id, body.entrypoint, ports))
+    return AppView.of(app)
 
 
-async def environment_logs(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    env_id = request.path_params["environment_id"]
-
-    def query() -> str:
-        if system.ports.environments.get(env_id) is None:
-            raise UnknownEnvironmentError(env_id)
-        return read_logs(env_id, system.ports)
-
-    return JSONResponse({"environment_id": env_id, "logs": await run(system, query)})
-
-
-async def dead_letters(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    return JSONResponse(await run(system, read(system, outbox.dead_letters)))
+@router.get(
+    "/apps/{app_id}/environments",
+    response_model=list[EnvironmentView],
+    responses={404: ERRORS[404]},
+    tags=["environments"],
+)
+def app_environments_route(app_id: str, system: SystemDep) -> list[EnvironmentView]:
+    """The app's environments (a deleted app's stopped ones too, until they are removed)."""
+    envs = system.ports.environments.list_by_app(app_id)
+    if system.ports.apps.get(app_id) is None and not envs:
+        raise UnknownAppError(app_id)
+    return [EnvironmentView.of(e) for e in envs]
 
 
-async def dead_letter_redrive(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    letter_id = request.path_params["letter_id"]
-
-    def redrive() -> None:
-        with system.db.writing() as conn:
-            outbox.redrive(conn, letter_id)
-        system.committed()
-
-    await run(system, redrive)
-    return JSONResponse({"id": letter_id, "redriven": True}, status_code=202)
+@router.get("/environments", response_model=list[EnvironmentView], tags=["environments"])
+def list_environments_route(system: SystemDep) -> list[EnvironmentView]:
+    """Every environment of every app."""
+    return [EnvironmentView.of(e) for e in system.ports.environments.list_all()]
 
 
-async def trace(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    correlation_id = request.path_params["correlation_id"]
-    found = await run(system, read(system, lambda conn: views.trace_view(conn, correlation_id)))
+@router.get(
+    "/environments/{environment_id}",
+    response_model=EnvironmentView,
+    responses={404: ERRORS[404]},
+    tags=["environments"],
+)
+def get_environment_route(environment_id: str, system: SystemDep) -> EnvironmentView:
+    """One environment: status, endpoints, test results, the last error."""
+    env = system.ports.environments.get(environment_id)
+    if env is None:
+        raise UnknownEnvironmentError(environment_id)
+    return EnvironmentView.of(env)
+
+
+@router.post(
+    "/environments/{environment_id}/redeploy",
+    status_code=202,
+    response_model=RedeployAccepted,
+    responses={404: ERRORS[404], 409: {"model": ErrorView, "description": "Not running and not in error"}},
+    tags=["environments"],
+)
+def redeploy_route(environment_id: str, system: SystemDep) -> RedeployAccepted:
+    """Redeploy a running environment, or one in error, at its current commit."""
+    system.command("api", lambda ports: (None, request_redeploy(environment_id, LOCAL_USER, ports)))
+    return RedeployAccepted(environment_id=environment_id)
+
+
+@router.get(
+    "/environments/{environment_id}/logs", response_model=LogsView, responses={404: ERRORS[404]}, tags=["environments"]
+)
+def logs_route(environment_id: str, system: SystemDep) -> LogsView:
+    """The current deployment's log."""
+    if system.ports.environments.get(environment_id) is None:
+        raise UnknownEnvironmentError(environment_id)
+    return LogsView(environment_id=environment_id, logs=read_logs(environment_id, system.ports))
+
+
+@router.get("/dead-letters", response_model=list[DeadLetterView], tags=["operations"])
+def dead_letters_route(system: SystemDep) -> list[DeadLetterView]:
+    """Deliveries that failed for good, with the error, waiting to be redriven."""
+    return [DeadLetterView(**letter) for letter in outbox.dead_letters(system.db.connection())]
+
+
+@router.post(
+    "/dead-letters/{letter_id}/redrive",
+    status_code=202,
+    response_model=Redriven,
+    responses={404: ERRORS[404], 409: {"model": ErrorView, "description": "Rejected at publish: no target"}},
+    tags=["operations"],
+)
+def redrive_route(letter_id: str, system: SystemDep) -> Redriven:
+    """Deliver a dead letter again, with fresh attempts."""
+    with system.db.writing() as conn:
+        outbox.redrive(conn, letter_id)
+    system.committed()
+    return Redriven(id=letter_id)
+
+
+@router.get("/trace/{correlation_id}", response_model=TraceView, responses={404: ERRORS[404]}, tags=["operations"])
+def trace_route(correlation_id: str, system: SystemDep) -> TraceView:
+    """The causal tree of one webhook or request, and every delivery attempt it caused."""
+    found = views.trace_view(system.db.connection(), correlation_id)
     if found is None:
         raise ApiError(404, f"nothing was traced for correlation id {correlation_id!r}")
-    return JSONResponse(found)
+    return TraceView.model_validate(found)
 
 
-async def events_list(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    after, limit = int_param(request, "after", 0), min(int_param(request, "limit", 200), 1000)
-    return JSONResponse(await run(system, read(system, lambda conn: views.timeline(conn, after, limit))))
+@router.get("/events", response_model=list[TimelineEntry], tags=["operations"])
+def events_route(
+    system: SystemDep,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Only events after this sequence number")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[TimelineEntry]:
+    """The event archive in publish order (the console's timeline)."""
+    return [TimelineEntry(**entry) for entry in views.timeline(system.db.connection(), after, limit)]
 
 
-async def services_list(request: Request) -> JSONResponse:
-    authorize(request)
-    system: System = request.app.state.system
-    out = []
-    for definition in system.services:
-        rules = system.router.rules_of(definition.name)
-        out.append(
-            {
-                "name": definition.name,
-                "receives": sorted(r.message for r in rules),
-                "handlers": len(definition.handlers),
-            }
+@router.get("/services", response_model=ServicesView, tags=["operations"])
+def services_route(system: SystemDep) -> ServicesView:
+    """The services, what each receives, and which outside systems are real or embedded."""
+    services = [
+        ServiceView(
+            name=definition.name,
+            receives=sorted(r.message for r in system.router.rules_of(definition.name)),
+            handlers=len(definition.handlers),
         )
-    return JSONResponse({"services": out, "outside": system.outside})
+        for definition in system.services
+    ]
+    return ServicesView(services=services, outside=system.outside)
 
 
-ROUTES = [
-    Route("/api/apps", apps_create, methods=["POST"]),
-    Route("/api/apps", apps_list, methods=["GET"]),
-    Route("/api/apps/{app_id}", apps_delete, methods=["DELETE"]),
-    Route("/api/apps/{app_id}", apps_patch, methods=["PATCH"]),
-    Route("/api/apps/{app_id}/environments", app_environments, methods=["GET"]),
-    *SECRET_ROUTES,
-    Route("/api/environments", environments_list, methods=["GET"]),
-    Route("/api/environments/{environment_id}/redeploy", environment_redeploy, methods=["POST"]),
-    Route("/api/environments/{environment_id}/logs", environment_logs, methods=["GET"]),
-    Route("/api/dead-letters", dead_letters, methods=["GET"]),
-    Route("/api/dead-letters/{letter_id}/redrive", dead_letter_redrive, methods=["POST"]),
-    Route("/api/trace/{correlation_id}", trace, methods=["GET"]),
-    Route("/api/events", events_list, methods=["GET"]),
-    Route("/api/services", services_list, methods=["GET"]),
-]
+router.include_router(SECRETS)

@@ -1,76 +1,127 @@
-"""What every /api route shares: the bearer check, JSON bodies and fields, and running service code in a
-thread with its domain errors mapped to HTTP statuses."""
+"""What every /api route shares: the bearer check (before anything else is read) and the mapping of domain
+errors and validation errors to `{"error", "detail", "problems"}` answers."""
 
 from __future__ import annotations
 
 import hmac
-import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.local import outbox
-from adapters.local.errors import ApiError
-from adapters.local.system import System
+from adapters.local.errors import error_response, note_refusal
 from services.api import RedeployRefusedError, UnknownEnvironmentError
 from services.apps.validation import InvalidAppError, UnknownAppError
 from services.secrets.api import InvalidSecretError
 
-T = TypeVar("T")
-LOCAL_USER = "local"
+PUBLIC = frozenset({"/api/openapi.json"})
+QUERY_TOKEN = frozenset({"/api/stream"})  # EventSource cannot set headers; the console passes ?token=
+
+# pydantic error types -> what the field must be, for the `expected` of a problem
+_EXPECTED = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "string_type": "a string",
+    "bool_type": "a boolean",
+    "greater_than_equal": "a larger number",
+    "less_than_equal": "a smaller number",
+    "extra_forbidden": "no such field (a typo?)",
+    "model_attributes_type": "a JSON object",
+    "dict_type": "a JSON object",
+}
 
 
-def authorize(request: Request, *, allow_query: bool = False) -> None:
-    system: System = request.app.state.system
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    if not token and allow_query:  # EventSource cannot set headers; the console passes the token in the URL
-        token = request.query_params.get("token", "")
-    if not token or not hmac.compare_digest(token.encode(), system.credentials.api_token.encode()):
-        raise ApiError(401, "missing or wrong API token: send `Authorization: Bearer <token>`")
+class ApiAuth:
+    """Answers 401 for any /api request without the API token, before a route reads its body.
+
+    It also reads every /api body as JSON whatever its Content-Type says: the API takes nothing else, and
+    `curl -d '{...}'` sends JSON labelled as a form.
+    """
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self._app, self._token = app, token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/api/") and path not in PUBLIC and not self._valid(scope):
+            note_refusal(scope, "unauthorized: missing or wrong API token")
+            response = error_response(401, "missing or wrong API token: send `Authorization: Bearer <token>`")
+            await response(scope, receive, send)
+            return
+        if scope["type"] == "http" and path.startswith("/api/"):
+            headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+            scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+        await self._app(scope, receive, send)
+
+    def _valid(self, scope: Scope) -> bool:
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        token = header[7:].strip() if header[:7].lower() == b"bearer " else b""
+        if not token and scope["path"] in QUERY_TOKEN:
+            token = Request(scope).query_params.get("token", "").encode()
+        return bool(token) and hmac.compare_digest(token, self._token)
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError as error:
-        raise ApiError(400, f"body is not JSON: {error}", "malformed_json") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "body must be a JSON object", "malformed_json")
-    return body
+def problems_of(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Every invalid field of a request: where, what is wrong, what it must be."""
+    found = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        kind = str(error.get("type", ""))
+        expected = _EXPECTED.get(kind)
+        if kind == "missing":
+            expected = "required"
+        elif kind in ("greater_than_equal", "less_than_equal") and error.get("ctx"):
+            bound = next(iter(error["ctx"].values()))
+            expected = f"{'at least' if kind == 'greater_than_equal' else 'at most'} {bound}"
+        found.append({"field": ".".join(location), "message": str(error.get("msg", "")), "expected": expected})
+    return found
 
 
-def field(body: dict[str, Any], name: str, kind: type[T]) -> T:
-    value = body.get(name)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ApiError(422, f"{name}: required, a {kind.__name__}", "invalid")
-    return value
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        reason = next(
+            str(e.get("ctx", {}).get("error", e.get("msg"))) for e in errors if e.get("type") == "json_invalid"
+        )
+        return error_response(400, f"body is not JSON: {reason}", "malformed_json")
+    problems = problems_of(errors)
+    listed = "; ".join(f"{p['field']}: {p['expected'] or p['message']}" for p in problems)
+    return _with_problems(422, f"{len(problems)} invalid field(s): {listed}", "invalid", problems)
 
 
-async def run(system: System, work: Callable[[], T]) -> T:
-    """Run service code in a thread, mapping its domain errors to HTTP statuses."""
-    try:
-        return await run_in_threadpool(work)
-    except (UnknownAppError, UnknownEnvironmentError) as error:
-        raise ApiError(404, str(error)) from None
-    except (InvalidAppError, InvalidSecretError) as error:
-        raise ApiError(422, str(error)) from None
-    except RedeployRefusedError as error:
-        raise ApiError(409, str(error), "redeploy_refused") from None
-    except outbox.RedriveError as error:
-        raise ApiError(409 if "no dead letter" not in str(error) else 404, str(error)) from None
+def _with_problems(status: int, detail: str, code: str, problems: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail, "problems": problems}, status_code=status)
 
 
-def read(system: System, query: Callable[[Any], T]) -> Callable[[], T]:
-    return lambda: query(system.db.connection())
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """The services' refusals as HTTP answers."""
+    if isinstance(exc, UnknownAppError | UnknownEnvironmentError):
+        return error_response(404, str(exc))
+    if isinstance(exc, InvalidAppError):
+        problem = {"field": f"body.{exc.field}", "message": exc.reason, "expected": None}
+        return _with_problems(422, str(exc), "invalid", [problem])
+    if isinstance(exc, InvalidSecretError):
+        return error_response(422, str(exc))
+    if isinstance(exc, RedeployRefusedError):
+        return error_response(409, str(exc), "redeploy_refused")
+    assert isinstance(exc, outbox.RedriveError)
+    return error_response(404 if "no dead letter" in str(exc) else 409, str(exc))
 
 
-def int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise ApiError(400, f"{name}: must be a non-negative integer, got {raw!r}")
-    return int(raw)
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+    for error in (
+        UnknownAppError,
+        UnknownEnvironmentError,
+        InvalidAppError,
+        InvalidSecretError,
+        RedeployRefusedError,
+        outbox.RedriveError,
+    ):
+        app.add_exception_handler(error, domain_error)

@@ -2,76 +2,93 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from fastapi import APIRouter, Depends, Request
 
-from adapters.local import api_common as common
+from adapters.local.api_models import (
+    ErrorView,
+    NewSecret,
+    SecretCreatedView,
+    SecretDeletedView,
+    SecretListed,
+    SecretRef,
+)
 from adapters.local.errors import ApiError
 from adapters.local.system import System
+from ports import Ports
 from services.apps.validation import UnknownAppError
 from services.secrets.api import create_secret, delete_secret, list_secrets
 
+SECRETS = APIRouter(tags=["secrets"])
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorView, "description": "No such app or secret"}}
 
-async def secrets_list(request: Request) -> JSONResponse:
-    common.authorize(request)
+
+def _system(request: Request) -> System:
     system: System = request.app.state.system
-    app_id = request.path_params["app_id"]
-
-    def query() -> list[dict[str, Any]]:
-        if system.ports.apps.get(app_id) is None:
-            raise UnknownAppError(app_id)
-        return [
-            {
-                "name": s.name,
-                "environment_type": s.environment_type.value,
-                "value": s.value,
-                "updated_at": s.updated_at.isoformat(),
-            }
-            for s in list_secrets(app_id, system.ports)
-        ]
-
-    return JSONResponse(await common.run(system, query))
+    return system
 
 
-async def secrets_create(request: Request) -> JSONResponse:
-    common.authorize(request)
-    system: System = request.app.state.system
-    app_id, body = request.path_params["app_id"], await common.json_body(request)
-    env_type, name, value = (common.field(body, k, str) for k in ("environment_type", "name", "value"))
+SystemDep = Annotated[System, Depends(_system)]
 
-    def create(ports: Any) -> tuple[None, list[Any]]:
+
+@SECRETS.get("/apps/{app_id}/secrets", response_model=list[SecretListed], responses=_NOT_FOUND)
+def list_secrets_route(app_id: str, system: SystemDep) -> list[SecretListed]:
+    """The app's secrets, values masked."""
+    if system.ports.apps.get(app_id) is None:
+        raise UnknownAppError(app_id)
+    return [
+        SecretListed(
+            name=s.name, environment_type=s.environment_type.value, value=s.value, updated_at=s.updated_at.isoformat()
+        )
+        for s in list_secrets(app_id, system.ports)
+    ]
+
+
+@SECRETS.post(
+    "/apps/{app_id}/secrets",
+    status_code=201,
+    response_model=SecretCreatedView,
+    responses={**_NOT_FOUND, 422: {"model": ErrorView, "description": "Invalid name, type or value"}},
+)
+def create_secret_route(app_id: str, body: NewSecret, system: SystemDep) -> SecretCreatedView:
+    """Create or replace a secret; the next deploy of that environment type gets it."""
+
+    def create(ports: Ports) -> tuple[None, list[Any]]:
         if ports.apps.get(app_id) is None:
             raise UnknownAppError(app_id)
-        return None, create_secret(app_id, env_type, name, value, ports)
+        return None, create_secret(app_id, body.environment_type, body.name, body.value, ports)
 
-    await common.run(system, lambda: system.command("secrets", create))
-    return JSONResponse({"app_id": app_id, "environment_type": env_type, "name": name}, status_code=201)
+    system.command("secrets", create)
+    return SecretCreatedView(app_id=app_id, environment_type=body.environment_type, name=body.name)
 
 
-async def secrets_delete(request: Request) -> JSONResponse:
-    common.authorize(request)
-    system: System = request.app.state.system
-    app_id = request.path_params["app_id"]
-    body = await common.json_body(request) if await request.body() else dict(request.query_params)
-    env_type, name = common.field(body, "environment_type", str), common.field(body, "name", str)
+@SECRETS.delete("/apps/{app_id}/secrets", response_model=SecretDeletedView, responses=_NOT_FOUND)
+def delete_secret_route(
+    app_id: str,
+    system: SystemDep,
+    body: SecretRef | None = None,
+    environment_type: str | None = None,
+    name: str | None = None,
+) -> SecretDeletedView:
+    """Delete a secret named in the body or in the query (`?environment_type=&name=`)."""
+    ref = body or _ref_from_query(environment_type, name)
     removed: list[bool] = []
 
-    def delete(ports: Any) -> tuple[None, list[Any]]:
-        events = delete_secret(app_id, env_type, name, ports)
+    def delete(ports: Ports) -> tuple[None, list[Any]]:
+        events = delete_secret(app_id, ref.environment_type, ref.name, ports)
         removed.append(bool(events))
         return None, events
 
-    await common.run(system, lambda: system.command("secrets", delete))
+    system.command("secrets", delete)
     if not removed[0]:
-        raise ApiError(404, f"no secret {name!r} for {env_type} environments of {app_id!r}")
-    return JSONResponse({"app_id": app_id, "environment_type": env_type, "name": name, "deleted": True})
+        raise ApiError(404, f"no secret {ref.name!r} for {ref.environment_type} environments of {app_id!r}")
+    return SecretDeletedView(app_id=app_id, environment_type=ref.environment_type, name=ref.name)
 
 
-SECRET_ROUTES = [
-    Route("/api/apps/{app_id}/secrets", secrets_list, methods=["GET"]),
-    Route("/api/apps/{app_id}/secrets", secrets_create, methods=["POST"]),
-    Route("/api/apps/{app_id}/secrets", secrets_delete, methods=["DELETE"]),
-]
+def _ref_from_query(environment_type: str | None, name: str | None) -> SecretRef:
+    missing = [field for field, value in (("environment_type", environment_type), ("name", name)) if not value]
+    if missing:
+        raise ApiError(422, f"{' and '.join(missing)}: required, in the body or the query", "invalid")
+    assert environment_type is not None and name is not None
+    return SecretRef(environment_type=environment_type, name=name)

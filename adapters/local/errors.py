@@ -1,10 +1,16 @@
-"""Errors as JSON: `{"error": <code>, "detail": <message>}`, for every status the HTTP layer returns."""
+"""Errors as JSON: `{"error": <code>, "detail": <message>}`, for every status the HTTP layer returns.
+
+The reason of every refusal is also noted on the request's scope, so the request log can say why.
+"""
 
 from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
+
+REFUSAL = "wingcloud.refusal"  # scope key: "<code>: <detail>" of the error answered
 
 _CODES = {
     400: "bad_request",
@@ -27,14 +33,21 @@ class ApiError(HTTPException):
         self.error = error or _CODES.get(status_code, "error")
 
 
+def note_refusal(scope: Scope, reason: str) -> None:
+    scope[REFUSAL] = reason
+
+
 def error_response(status: int, detail: str, error: str | None = None) -> JSONResponse:
     return JSONResponse({"error": error or _CODES.get(status, "error"), "detail": detail}, status_code=status)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response(exc.status_code, str(exc.detail), getattr(exc, "error", None))
+    code = getattr(exc, "error", None) or _CODES.get(exc.status_code, "error")
+    note_refusal(request.scope, f"{code}: {exc.detail}")
+    return error_response(exc.status_code, str(exc.detail), code)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    note_refusal(request.scope, f"internal_error: {type(exc).__name__}: {exc}")
     return error_response(500, f"{type(exc).__name__}: {exc}")

@@ -1,5 +1,9 @@
 """The ASGI app: routes, the live timeline (server-sent events), the console, health, and the lifespan that
-starts the worker, the inbox writer, the embedded runtime and the hourly cleaner."""
+starts the worker, the inbox writer, the embedded runtime and the hourly cleaner.
+
+It is a FastAPI app so that the REST API (`api`) gets request validation and its OpenAPI document; the
+webhook door stays a plain ASGI app (the one path that takes bursts), and nothing but /api is documented.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from starlette.applications import Starlette
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,9 +24,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from adapters.local import api, views
-from adapters.local.api_common import authorize
-from adapters.local.errors import http_error, server_error
+from adapters.local.api_common import ApiAuth, install_error_handlers
+from adapters.local.errors import ApiError, http_error, server_error
 from adapters.local.ingress import GitHubWebhooks, runtime_report
+from adapters.local.requestlog import RequestLog
 from adapters.local.system import System
 
 log = logging.getLogger("wingcloud")
@@ -50,14 +55,14 @@ async def console(request: Request) -> Response:
 
 async def stream(request: Request) -> StreamingResponse:
     """Every archived event from `Last-Event-ID` (or `?after=`, or now) on, pushed as it commits."""
-    authorize(request, allow_query=True)
     system: System = request.app.state.system
     start = request.headers.get("last-event-id") or request.query_params.get("after")
-    after = (
-        int(start)
-        if start and start.isdigit()
-        else await run_in_threadpool(lambda: views.latest_seq(system.db.connection()))
-    )
+    if start:
+        if not (start.isascii() and start.isdigit() and int(start) <= api.MAX_SEQ):
+            raise ApiError(400, f"after: must be a sequence number from 0 to {api.MAX_SEQ}, got {start[:40]!r}")
+        after = int(start)
+    else:
+        after = await run_in_threadpool(lambda: views.latest_seq(system.db.connection()))
     return StreamingResponse(
         _events(system, after), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
     )
@@ -114,31 +119,53 @@ def _sync_webhook_url(system: System) -> None:
         log.warning("could not update the GitHub App's webhook URL: %s", error)
 
 
-def create_app(system: System, *, background: bool = True) -> Starlette:
+def create_app(system: System, *, background: bool = True, on_ready: Callable[[], None] | None = None) -> RequestLog:
+    """The whole HTTP surface. `on_ready` runs once everything has started (the banner of `serve`)."""
+
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         system.start(background=background)
         await run_in_threadpool(_sync_webhook_url, system)
         cleaner = asyncio.create_task(_cleaner(system))
+        if on_ready is not None:
+            on_ready()
         try:
             yield
         finally:
             cleaner.cancel()
             await run_in_threadpool(system.stop)
 
-    routes = [
-        Route("/", console, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/webhooks/github", GitHubWebhooks(), methods=["POST"]),
-        Route("/runtime/reports", runtime_report, methods=["POST"]),
-        Route("/api/stream", stream, methods=["GET"]),
-        *api.ROUTES,
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
-    app = Starlette(
-        routes=routes,
+    app = FastAPI(
+        title="wing.cloud API",
+        version=_version(),
+        description="Apps, environments, secrets, logs and the event system of a wing.cloud, as `wingcloud serve` "
+        "runs it. Every route wants `Authorization: Bearer <API token>`.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.router.routes.extend(
+        [
+            Route("/", console, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/webhooks/github", GitHubWebhooks(), methods=["POST"]),
+            Route("/runtime/reports", runtime_report, methods=["POST"]),
+            Route("/api/stream", stream, methods=["GET"]),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+    )
     app.state.system = system
-    return app
+    return RequestLog(ApiAuth(app, system.credentials.api_token))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wingcloud")
+    except PackageNotFoundError:
+        return "0"

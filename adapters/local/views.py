@@ -1,47 +1,10 @@
-"""JSON shapes of the API: apps, environments, dead letters, timeline entries and traces."""
+"""Reads of the event archive and the trace for the API: timeline entries and causal trees."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from typing import Any
-
-from ports.values import App, Environment
-
-
-def app_view(app: App) -> dict[str, Any]:
-    return {
-        "id": app.id,
-        "name": app.name,
-        "owner": app.owner,
-        "repository": app.repository,
-        "default_branch": app.default_branch,
-        "entrypoint": app.entrypoint,
-        "installation_id": app.installation_id,
-        "created_at": app.created_at.isoformat(),
-        "last_commit_sha": app.last_commit_sha,
-    }
-
-
-def environment_view(env: Environment) -> dict[str, Any]:
-    url = env.endpoints[0][1] if env.endpoints else None
-    return {
-        "id": env.id,
-        "app_id": env.app_id,
-        "type": env.type.value,
-        "repository": env.repository,
-        "branch": env.branch,
-        "sha": env.sha,
-        "status": env.status.value,
-        "deployment_id": env.deployment_id,
-        "url": url,
-        "endpoints": [{"label": label, "url": u} for label, u in env.endpoints],
-        "pr_number": env.pr_number,
-        "title": env.title,
-        "test_results": [{"path": p, "passed": ok, "error": e} for p, ok, e in env.test_results],
-        "error_message": env.error_message,
-        "updated_at": env.updated_at.isoformat(),
-    }
 
 
 def timeline(conn: sqlite3.Connection, after: int, limit: int) -> list[dict[str, Any]]:

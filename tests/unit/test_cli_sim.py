@@ -20,3 +20,15 @@ def test_the_demo_is_correct_under_chaos() -> None:
     assert result.exit_code == 0, result.output
     assert "0 dead letters" in result.output
     assert "stopped" in result.output.split("after the pull request closed")[1]
+
+
+def test_the_demo_shows_each_event_once_and_marks_what_chaos_did() -> None:
+    plain = CliRunner().invoke(app, ["sim", "demo"]).output
+    timeline = plain.split("event timeline")[1].splitlines()[1:-1]
+    assert all(line.startswith("+00:00.000  ") for line in timeline)  # nothing waits without chaos
+    assert len(timeline) == int(plain.split(" events published")[0].rsplit("\n", 1)[1])  # one line per event
+    assert "-> environments, notifications" in plain and "  delivered  " not in plain
+    chaotic = CliRunner().invoke(app, ["sim", "demo", "--chaos", "--seed", "3"]).output
+    assert "(chaos: duplicate" in chaotic and "chaos: delayed" in chaotic
+    every = CliRunner().invoke(app, ["sim", "demo", "--all"]).output
+    assert "delivered" in every and len(every.splitlines()) > len(plain.splitlines())

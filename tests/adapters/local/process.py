@@ -24,10 +24,20 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, port: int, step: float = 0.0, *, own_credentials: bool = False) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        step: float = 0.0,
+        *,
+        own_credentials: bool = False,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         """`own_credentials`: leave the API token and webhook secret unset, so the process makes its own."""
         self.data_dir, self.port, self.step = data_dir, port, step
         self.own_credentials = own_credentials
+        self.args, self.extra_env = args, env or {}
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -37,6 +47,7 @@ class Server:
             "WINGCLOUD_GITHUB_WEBHOOK_SECRET": SECRET,
             "WINGCLOUD_API_TOKEN": TOKEN,
             "WINGCLOUD_RUNTIME_STEP_SECONDS": str(self.step),
+            **self.extra_env,
         }
         if self.own_credentials:
             del env["WINGCLOUD_GITHUB_WEBHOOK_SECRET"], env["WINGCLOUD_API_TOKEN"]
@@ -49,6 +60,7 @@ class Server:
             str(self.port),
             "--data-dir",
             str(self.data_dir),
+            *self.args,
         ]
         self.log = self.data_dir.parent / f"serve-{self.port}.log"
         with open(self.log, "ab") as out:
@@ -78,6 +90,14 @@ class Server:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill9()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`wingcloud ARGS` in a subprocess, as a person runs it; stdout and stderr kept apart."""
+    command = [sys.executable, "-c", "from wingcloud.cli import main; main()", *args]
+    return subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def wait_for(predicate, what: str, timeout: float = 120.0, every: float = 0.2):

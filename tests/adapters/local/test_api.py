@@ -211,3 +211,43 @@ def test_unknown_routes_and_methods_answer_json(client: TestClient) -> None:
 def test_the_github_apps_webhook_url_is_set_at_start(client: TestClient, system: System) -> None:
     assert system.embedded is not None
     assert system.embedded.github.fake.webhook_url == "http://testserver/webhooks/github"
+
+
+def test_one_app_and_one_environment_can_be_read(client: TestClient, app_id: str) -> None:
+    app = client.get(f"/api/apps/{app_id}", headers=AUTH)
+    assert app.status_code == 200 and app.json() == client.get("/api/apps", headers=AUTH).json()[0]
+    [listed] = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
+    env = client.get(f"/api/environments/{listed['id']}", headers=AUTH)
+    assert env.status_code == 200 and env.json() == listed
+    for path in ("/api/apps/app_nope", "/api/environments/env_nope"):
+        response = client.get(path, headers=AUTH)
+        assert response.status_code == 404 and "nope" in response.json()["detail"]
+
+
+def test_every_invalid_field_is_reported_at_once_with_what_it_expects(client: TestClient) -> None:
+    response = client.post("/api/apps", json={"installation_id": "1", "nmae": "typo"}, headers=AUTH)
+    assert response.status_code == 422
+    body = response.json()
+    problems = {p["field"]: p["expected"] for p in body["problems"]}
+    assert problems == {
+        "body.name": "required",
+        "body.repository": "required",
+        "body.default_branch": "required",
+        "body.installation_id": "an integer",
+        "body.nmae": "no such field (a typo?)",
+    }
+    assert body["error"] == "invalid" and body["detail"].startswith("5 invalid field(s): body.name: required")
+
+
+def test_a_body_sent_as_a_form_by_curl_is_read_as_json(client: TestClient) -> None:
+    import json
+
+    headers = {**AUTH, "Content-Type": "application/x-www-form-urlencoded"}  # what `curl -d` sends
+    response = client.post("/api/apps", content=json.dumps(APP), headers=headers)
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("after", ["²", "①", "-1", str(2**63), "1e3"])
+def test_query_numbers_are_parsed_strictly(client: TestClient, after: str) -> None:
+    assert client.get(f"/api/events?after={after}", headers=AUTH).status_code == 422
+    assert client.get(f"/api/stream?after={after}", headers=AUTH).status_code in (400, 422)

@@ -1,20 +1,33 @@
-"""`wingcloud serve` as the README runs it: it prints the console URL, the webhook URL and the API token, making
-the token (and the webhook secret) at the first start when the environment sets none, and keeping them."""
+"""`wingcloud serve` as the README runs it: the banner after the bind, the token and secret it made and
+where they are kept, one server per data dir, a one-line error for every bad start, and the request log."""
 
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.adapters.local.process import Server, free_port
+from tests.adapters.local.conftest import AUTH, fixture_body, signed
+from tests.adapters.local.process import Server, free_port, run_cli, wait_for
 
 
 def _printed(server: Server) -> dict[str, str]:
     lines = [line.strip() for line in server.log.read_text().splitlines()]
     return dict(match.groups() for line in lines if (match := re.match(r"([a-zA-Z ]+?):\s+(\S+)$", line)))
+
+
+def _one_line_error(result: object, *fragments: str) -> None:
+    """A failed start: exit 1, no banner, no traceback, the error on one line plus the --debug hint."""
+    assert getattr(result, "returncode", None) == 1, result
+    stdout, stderr = result.stdout, result.stderr  # type: ignore[attr-defined]
+    assert "console:" not in stdout and "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) <= 2 and lines[0].startswith("error: "), stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
 
 
 @pytest.mark.slow
@@ -27,16 +40,107 @@ def test_serve_prints_the_console_and_webhook_urls_and_a_token_it_made(tmp_path:
         assert first["webhook URL"] == f"{server.url}/webhooks/github"
         assert first["console"] == f"{server.url}/#token={token}"
         assert "webhook secret (generated, kept in the data dir)" in server.log.read_text()
+        assert f"is listening on 127.0.0.1:{server.port}" in server.log.read_text()
         assert len(token) >= 32
         assert httpx.get(f"{server.url}/api/apps", headers={"Authorization": f"Bearer {token}"}).json() == []
         assert httpx.get(f"{server.url}/api/apps", headers={"Authorization": "Bearer nope"}).status_code == 401
         assert httpx.get(first["console"]).status_code == 200
     finally:
         server.stop()
+    secret = re.search(r"webhook secret \(generated, kept in the data dir\): (\S+)", server.log.read_text())
+    assert secret is not None
     server.log.write_text("")
-    server.start()  # same data dir: the same token, and the secret is not printed again
+    server.start()  # same data dir: the same token; the secret is not printed again, but where it is kept is
     try:
         assert _printed(server)["API token"] == token
-        assert "webhook secret" not in server.log.read_text()
+        log = server.log.read_text()
+        assert secret.group(1) not in log
+        assert f"webhook secret: kept in {(tmp_path / 'data' / 'credentials.json').resolve()}" in log
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_a_busy_port_is_one_line_and_no_banner(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+    _one_line_error(result, f"port {port} on 127.0.0.1 is already in use", "--port")
+
+
+def test_a_port_out_of_range_is_a_usage_error() -> None:
+    result = run_cli("serve", "--port", "70000")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--port" in result.stderr and "65535" in result.stderr
+
+
+def test_an_unusable_data_dir_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    result = run_cli("serve", "--port", "0", "--data-dir", str(tmp_path / "file" / "data"))
+    _one_line_error(result, f"cannot use {tmp_path / 'file' / 'data'} as the data dir", "--data-dir")
+
+
+def test_an_invalid_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    result = run_cli("serve", "--data-dir", str(tmp_path / "d"), env={"WINGCLOUD_FSYNC": "sometimes"})
+    _one_line_error(result, "WINGCLOUD_FSYNC")
+
+
+@pytest.mark.slow
+def test_a_second_server_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
+    first = Server(tmp_path / "data", free_port())
+    first.start()
+    try:
+        result = run_cli("serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "data"))
+        assert first.proc is not None
+        _one_line_error(result, f"another wingcloud serve (pid {first.proc.pid}) is using the data dir")
+        assert httpx.get(f"{first.url}/healthz").status_code == 200  # the first one is untouched
+    finally:
+        first.stop()
+    second = Server(tmp_path / "data", free_port())  # the lock goes with the process
+    second.start()
+    second.stop()
+
+
+@pytest.mark.slow
+def test_every_request_is_logged_and_a_refused_webhook_says_why(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data", free_port())
+    server.start()
+    try:
+        assert httpx.get(f"{server.url}/api/apps", headers=AUTH).status_code == 200
+        body = fixture_body("pull_request.opened.json")
+        forged = {**signed(body, "pull_request", "forged-1"), "X-Hub-Signature-256": "sha256=" + "0" * 64}
+        assert httpx.post(f"{server.url}/webhooks/github", content=body, headers=forged).status_code == 401
+        good = httpx.post(f"{server.url}/webhooks/github", content=body, headers=signed(body, "pull_request", "ok-1"))
+        assert good.status_code == 202
+
+        def logged() -> list[str] | None:
+            lines = server.log.read_text().splitlines()
+            return lines if any("ok-1" in line for line in lines) else None
+
+        lines = wait_for(logged, "the request log")
+        assert any(re.search(r'^INFO: +127\.0\.0\.1:\d+ - "GET /api/apps" 200 [\d.]+ ms$', line) for line in lines)
+        [refused] = [line for line in lines if "forged-1" in line]
+        assert refused.startswith("WARNING:") and '"POST /webhooks/github" 401' in refused
+        assert "event=pull_request" in refused and "invalid_signature" in refused and "does not match" in refused
+        [accepted] = [line for line in lines if "delivery=ok-1" in line]
+        assert accepted.startswith("INFO:") and " 202 " in accepted
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_quiet_logs_only_what_went_wrong(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data", free_port(), args=("--quiet",))
+    server.start()
+    try:
+        assert httpx.get(f"{server.url}/api/apps", headers=AUTH).status_code == 200
+        body = fixture_body("ping.json")
+        forged = {**signed(body, "ping", "forged-q"), "X-Hub-Signature-256": "sha256=" + "0" * 64}
+        assert httpx.post(f"{server.url}/webhooks/github", content=body, headers=forged).status_code == 401
+        wait_for(lambda: "forged-q" in server.log.read_text(), "the refused webhook's warning")
+        assert '"GET /api/apps"' not in server.log.read_text()
+        assert "console:" in server.log.read_text()  # the banner is not a log line: it always shows
     finally:
         server.stop()

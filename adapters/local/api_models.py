@@ -1,0 +1,234 @@
+"""The REST API's JSON shapes as pydantic models: request bodies (strict: a string is not an integer) and
+responses. FastAPI validates requests against them and writes the OpenAPI document from them, so the
+document and the behaviour cannot disagree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from ports.values import App, Environment
+
+
+class _Body(BaseModel):
+    """A request body: unknown fields are an error (a typo must not be silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewApp(_Body):
+    """An app bound to a GitHub repository; its production environment deploys the default branch."""
+
+    name: StrictStr = Field(description="Unique per owner: letters, digits, '.', '_', '-'", examples=["hello"])
+    repository: StrictStr = Field(description="owner/repo on GitHub", examples=["acme/hello-wing"])
+    default_branch: StrictStr = Field(description="The branch production deploys", examples=["main"])
+    entrypoint: StrictStr = Field("main.w", description="The Wing file to run, relative to the repository root")
+    installation_id: StrictInt = Field(
+        description="The GitHub App installation that can read the repository (any positive number with the "
+        "embedded GitHub)",
+        examples=[1],
+    )
+    owner: StrictStr | None = Field(None, description="Who owns the app (default: the local user)")
+
+
+class EntrypointChange(_Body):
+    entrypoint: StrictStr = Field(examples=["src/main.w"])
+
+
+class NewSecret(_Body):
+    environment_type: StrictStr = Field(description="production or preview", examples=["preview"])
+    name: StrictStr = Field(description="UPPER_SNAKE_CASE", examples=["SLACK_WEBHOOK_URL"])
+    value: StrictStr = Field(description="Stored encrypted; never returned")
+
+
+class SecretRef(_Body):
+    environment_type: StrictStr
+    name: StrictStr
+
+
+class AppView(BaseModel):
+    id: str
+    name: str
+    owner: str
+    repository: str
+    default_branch: str
+    entrypoint: str
+    installation_id: int
+    created_at: str
+    last_commit_sha: str | None
+
+    @classmethod
+    def of(cls, app: App) -> AppView:
+        return cls(
+            id=app.id,
+            name=app.name,
+            owner=app.owner,
+            repository=app.repository,
+            default_branch=app.default_branch,
+            entrypoint=app.entrypoint,
+            installation_id=app.installation_id,
+            created_at=app.created_at.isoformat(),
+            last_commit_sha=app.last_commit_sha,
+        )
+
+
+class DeletedApp(AppView):
+    deleted: bool = True
+
+
+class EndpointView(BaseModel):
+    label: str
+    url: str
+
+
+class TestResultView(BaseModel):
+    __test__ = False  # not a pytest test class
+
+    path: str
+    passed: bool
+    error: str | None
+
+
+class EnvironmentView(BaseModel):
+    id: str
+    app_id: str
+    type: str
+    repository: str
+    branch: str
+    sha: str
+    status: str
+    deployment_id: str | None
+    url: str | None = Field(description="The first endpoint's URL, if any")
+    endpoints: list[EndpointView]
+    pr_number: int | None
+    title: str | None
+    test_results: list[TestResultView]
+    error_message: str | None
+    updated_at: str
+
+    @classmethod
+    def of(cls, env: Environment) -> EnvironmentView:
+        return cls(
+            id=env.id,
+            app_id=env.app_id,
+            type=env.type.value,
+            repository=env.repository,
+            branch=env.branch,
+            sha=env.sha,
+            status=env.status.value,
+            deployment_id=env.deployment_id,
+            url=env.endpoints[0][1] if env.endpoints else None,
+            endpoints=[EndpointView(label=label, url=url) for label, url in env.endpoints],
+            pr_number=env.pr_number,
+            title=env.title,
+            test_results=[TestResultView(path=p, passed=ok, error=e) for p, ok, e in env.test_results],
+            error_message=env.error_message,
+            updated_at=env.updated_at.isoformat(),
+        )
+
+
+class RedeployAccepted(BaseModel):
+    environment_id: str
+    redeploy: str = "requested"
+
+
+class LogsView(BaseModel):
+    environment_id: str
+    logs: str
+
+
+class SecretListed(BaseModel):
+    name: str
+    environment_type: str
+    value: str = Field(description="Always masked")
+    updated_at: str
+
+
+class SecretCreatedView(BaseModel):
+    app_id: str
+    environment_type: str
+    name: str
+
+
+class SecretDeletedView(SecretCreatedView):
+    deleted: bool = True
+
+
+class DeadLetterView(BaseModel):
+    id: str
+    rule: str | None
+    service: str | None
+    event_id: str | None
+    detail_type: str | None
+    error_code: str
+    error_message: str
+    exhausted_condition: str | None
+    attempts: int
+    retry_attempts: int
+    at: str
+    correlation_id: str
+
+
+class Redriven(BaseModel):
+    id: str
+    redriven: bool = True
+
+
+class TimelineEntry(BaseModel):
+    seq: int
+    id: str
+    detail_type: str
+    source: str
+    correlation_id: str
+    causation_id: str | None
+    time: str
+    detail: dict[str, Any]
+
+
+class TraceNodeView(TimelineEntry):
+    children: list[TraceNodeView]
+
+
+class TraceRecordView(BaseModel):
+    seq: int
+    at: str
+    kind: str
+    event_id: str
+    detail_type: str
+    source_service: str
+    target_service: str | None
+    rule: str | None
+    attempt: int
+    error: str | None
+
+
+class TraceView(BaseModel):
+    correlation_id: str
+    tree: list[TraceNodeView]
+    records: list[TraceRecordView]
+
+
+class ServiceView(BaseModel):
+    name: str
+    receives: list[str]
+    handlers: int
+
+
+class ServicesView(BaseModel):
+    services: list[ServiceView]
+    outside: dict[str, str]
+
+
+class Problem(BaseModel):
+    field: str = Field(description="Where in the request: `body.installation_id`, `query.limit`, ...")
+    message: str
+    expected: str | None = Field(None, description="The type or form the field must have")
+
+
+class ErrorView(BaseModel):
+    """Every error the API answers: a short machine-readable code and a sentence for people."""
+
+    error: str
+    detail: str
+    problems: list[Problem] | None = Field(None, description="Every invalid field of the request (422)")
