@@ -51,7 +51,9 @@ def serve(
     bound = sock.getsockname()[1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
     system = build_system(settings, data_dir, f"http://{shown}:{bound}")
-    app = create_app(system, on_ready=lambda: _banner(system, data_dir, host, bound))
+    app = create_app(
+        system, on_ready=lambda: _banner(system, data_dir, host, bound), request_log=None if quiet else sys.stderr
+    )
     # Everything loaded so far (schemas, models, the spec) lives as long as the process: keep it out of the
     # garbage collector's full passes, which otherwise walk all of it (~35 ms each) in the middle of bursts.
     gc.collect()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,8 +21,15 @@ log = logging.getLogger("wingcloud.http")
 
 
 class RequestLog:
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
+    """`out`: where the INFO lines go (None: only the warnings, through `logging`).
+
+    The INFO line is written straight to `out`, not through `logging`: it is on the path of every webhook, and
+    `logging` costs ~20 us a line against ~1 us for a write (measured: the ingest benchmark's ratio to a bare
+    endpoint fell by a fifth with every line going through `logging`). Warnings, rare, go through `logging`.
+    """
+
+    def __init__(self, app: ASGIApp, out: TextIO | None = None) -> None:
+        self._app, self._out = app, out
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,29 +42,30 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                _write(scope, status, time.perf_counter() - started)
+                self._write(scope, status, time.perf_counter() - started)
             await send(message)
 
         try:
             await self._app(scope, receive, sending)
         except Exception:
-            _write(scope, status, time.perf_counter() - started)
+            self._write(scope, status, time.perf_counter() - started)
             raise
 
+    def _write(self, scope: Scope, status: int, seconds: float) -> None:
+        warn = status >= 500 or (status >= 400 and scope["path"].startswith(("/webhooks/", "/runtime/")))
+        if not warn and self._out is None:
+            return
+        client = scope.get("client") or ("-", 0)
+        line = f'{client[0]}:{client[1]} - "{scope["method"]} {scope["path"]}" {status} {seconds * 1000:.1f} ms'
+        for key, value in scope["headers"]:
+            if key in _FACTS:
+                line += f" {_FACTS[key]}={value.decode('latin-1')[:100]}"
+        if status >= 400 and (reason := scope.get(REFUSAL)):
+            line += f": {reason}"
+        if warn:
+            log.warning("%s", line)
+        elif self._out is not None:
+            self._out.write(f"INFO:     {line}\n")
 
-def _write(scope: Scope, status: int, seconds: float) -> None:
-    refused = status >= 400 and scope["path"].startswith(("/webhooks/", "/runtime/"))
-    level = logging.WARNING if refused or status >= 500 else logging.INFO
-    if not log.isEnabledFor(level):
-        return
-    client = scope.get("client")
-    where = f"{client[0]}:{client[1]}" if client else "-"
-    headers = dict(scope["headers"])
-    facts = [f"{name}={headers[key].decode('latin-1')[:100]}" for key, name in _FACTS if key in headers]
-    reason = scope.get(REFUSAL) if status >= 400 else None
-    line = f'{where} - "{scope["method"]} {scope["path"]}" {status} {seconds * 1000:.1f} ms'
-    line += "".join(f" {fact}" for fact in facts) + (f": {reason}" if reason else "")
-    log.log(level, "%s", line)
 
-
-_FACTS = ((b"x-github-delivery", "delivery"), (b"x-github-event", "event"))
+_FACTS = {b"x-github-delivery": "delivery", b"x-github-event": "event"}

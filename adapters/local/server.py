@@ -2,7 +2,7 @@
 starts the worker, the inbox writer, the embedded runtime and the hourly cleaner.
 
 It is a FastAPI app so that the REST API (`api`) gets request validation and its OpenAPI document; the
-webhook door stays a plain ASGI app (the one path that takes bursts), and nothing but /api is documented.
+webhook door is a plain ASGI app in front of it (the one path that takes bursts); only /api is documented.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -119,8 +119,15 @@ def _sync_webhook_url(system: System) -> None:
         log.warning("could not update the GitHub App's webhook URL: %s", error)
 
 
-def create_app(system: System, *, background: bool = True, on_ready: Callable[[], None] | None = None) -> RequestLog:
-    """The whole HTTP surface. `on_ready` runs once everything has started (the banner of `serve`)."""
+def create_app(
+    system: System,
+    *,
+    background: bool = True,
+    on_ready: Callable[[], None] | None = None,
+    request_log: TextIO | None = None,
+) -> RequestLog:
+    """The whole HTTP surface. `on_ready` runs once everything has started (the banner of `serve`);
+    `request_log` gets a line per request (refusals are logged as warnings in any case)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -152,14 +159,13 @@ def create_app(system: System, *, background: bool = True, on_ready: Callable[[]
         [
             Route("/", console, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/webhooks/github", GitHubWebhooks(), methods=["POST"]),
             Route("/runtime/reports", runtime_report, methods=["POST"]),
             Route("/api/stream", stream, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )
     app.state.system = system
-    return RequestLog(ApiAuth(app, system.credentials.api_token))
+    return RequestLog(GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token)), request_log)
 
 
 def _version() -> str:
