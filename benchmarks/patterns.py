@@ -1,4 +1,4 @@
-"""Benchmark sim.patterns.RuleSet against moto's EventBridge matcher on GitHub-webhook-like events.
+"""Benchmark bus.patterns.RuleSet against moto's EventBridge matcher on GitHub-webhook-like events.
 
 Run: ``python benchmarks/patterns.py``. Prints throughput (events per CPU second: process time, so
 that other load on a shared machine skews the figures less) of both implementations at 10,
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moto.events.models import EventPattern
 
-from sim.patterns import RuleSet, compile_pattern
+from bus.patterns import RuleSet, compile_pattern
 
 SEED = 20240601
 ORGS = ["winglang", "acme", "octo-org", "cloudkit", "data-lab"]

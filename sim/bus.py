@@ -15,18 +15,19 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bus.deadletters import INVALID_EVENT, DeadLetter
+from bus.delivery import Delivery, Parcel, Schedule, Target, attempt, settle_failure
+from bus.retry import RetryPolicy
+from bus.routing import ContractViolationError, Envelope, InvalidEventError, Router
+from bus.schedule import parse_rate
+from bus.trace import Trace, TraceKind
 from events import Event
 from ports import Ports, ServiceDefinition
 from sim._agenda import Agenda
 from sim.archive import Archive
 from sim.chaos import Chaos, ChaosConfig
 from sim.clock import VirtualClock, require_aware
-from sim.deadletters import INVALID_EVENT, DeadLetter, DeadLetterQueue
-from sim.deliveries import Delivery, Parcel, Schedule, Target, attempt, settle_failure
-from sim.rate import parse_rate
-from sim.retry import RetryPolicy
-from sim.routing import ContractViolationError, Envelope, InvalidEventError, Router
-from sim.trace import Trace, TraceKind
+from sim.deadletters import DeadLetterQueue
 from spec.contract import Contract, Rule
 
 __all__ = ["Bus", "ContractViolationError", "DeadLetter", "InvalidEventError", "NotQuietError", "RedriveError"]

@@ -16,15 +16,15 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
+from bus.deadletters import DeadLetter
+from bus.trace import TraceRecord
 from events import Event
 from ports import App, Environment, FeedItem, Ports, RuntimeReport, Settings, WebhookDelivery
 from services import ALL_SERVICES, api, apps, cleaner, github, logs, runtime, secrets
 from sim.bus import Bus
 from sim.chaos import ChaosConfig
 from sim.clock import VirtualClock
-from sim.deadletters import DeadLetter
 from sim.fakes import EPOCH, FakeDNS, FakeFlyIO, FakeGitHub, Fakes, RuntimeScript
-from sim.trace import TraceRecord
 from spec.contract import Contract
 
 Envelope = dict[str, Any]

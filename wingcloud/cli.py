@@ -42,7 +42,7 @@ def _fail(error: SpecError) -> NoReturn:
 
 def _load(path: Path) -> Contract:
     """Validate the spec, content filters included (with the bus's own pattern engine); exit 1 when invalid."""
-    from sim.patterns import validate_pattern
+    from bus.patterns import validate_pattern
     from spec.validate import validate_path
 
     try:

@@ -27,9 +27,9 @@ from pydantic import Field
 import events
 from adapters.eventbridge.publisher import Publisher, entry_of
 from adapters.eventbridge.state import DeferredDedupe, DynamoDedupe, DynamoOutbox
+from bus.routing import Router, receive
 from events import Envelope, Event
 from ports import Handler, Ports, ServiceDefinition
-from sim.routing import Router, receive
 
 log = logging.getLogger("wingcloud.eventbridge")
 

@@ -17,7 +17,7 @@ from adapters.eventbridge.runtime import AwsClients, LambdaSettings, Outside, bu
 from adapters.eventbridge.state import DynamoOutbox
 
 if TYPE_CHECKING:
-    from sim.routing import Router
+    from bus.routing import Router
 
 
 class UnknownServiceError(LookupError):
@@ -64,7 +64,7 @@ def build_consumer(
 @functools.cache
 def router() -> Router:
     """The spec's routing and contract checks, loaded once per container (parsing the spec is not free)."""
-    from sim.routing import Router
+    from bus.routing import Router
     from spec.contract import Contract
 
     return Router(Contract.load())

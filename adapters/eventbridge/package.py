@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("adapters", "events", "ports", "services", "sim", "spec")
+PACKAGES = ("adapters", "events", "ports", "services", "bus", "sim", "spec")
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP_PARTS = frozenset({"__pycache__", "node_modules"})
 _SKIP_SUFFIXES = (".pyc", ".pyo")

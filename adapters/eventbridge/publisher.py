@@ -69,7 +69,7 @@ class Entry:
 
 
 def entry_of(envelope: Mapping[str, Any], time: datetime | None = None) -> Entry:
-    """The PutEvents entry for an envelope built by the bus helpers (`sim.routing`)."""
+    """The PutEvents entry for an envelope built by the bus helpers (`bus.routing`)."""
     detail = envelope["detail"]
     metadata = detail.get("metadata") or {}
     return Entry(

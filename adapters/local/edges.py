@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from adapters.local import outbox
+from bus.routing import Envelope
 from ports import RuntimeReport
-from sim.routing import Envelope
 
 
 def edge_envelope(kind: str, ref: str, name: str, correlation_id: str, received_at: str) -> Envelope:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sim.deadletters import DeadLetter
-from sim.routing import Envelope, Router, service_of
+from bus.deadletters import DeadLetter
+from bus.routing import Envelope, Router, service_of
 
 EVENT = "event"  # a delivery of an archived envelope to one rule's target
 WEBHOOK = "webhook"  # a GitHub delivery in the inbox, for the github service's ingress

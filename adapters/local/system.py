@@ -34,10 +34,10 @@ from adapters.local.store import (
 )
 from adapters.local.worker import Edges, Worker
 from adapters.settings import Credentials, LocalSettings, load_credentials
+from bus.retry import RetryPolicy
+from bus.routing import Router
 from events import Event
 from ports import DNS, FlyIO, GitHub, Handler, Ports, RuntimeReport, ServiceDefinition, Settings
-from sim.retry import RetryPolicy
-from sim.routing import Router
 from spec.contract import Contract
 
 log = logging.getLogger("wingcloud")

@@ -2,8 +2,8 @@
 
 Each delivery runs inside a SAVEPOINT of a batch transaction: the handler's table writes, the events it
 returned (archived, with their own deliveries) and the delivery's `done` mark commit together, or not at all.
-Failures are settled with the simulator's own rules (`sim.deliveries.attempt` / `settle_failure`, i.e.
-`sim.retry.RetryPolicy`): a retry at a later `next_due`, or a dead letter.
+Failures are settled with the simulator's own rules (`bus.delivery.attempt` / `settle_failure`, i.e.
+`bus.retry.RetryPolicy`): a retry at a later `next_due`, or a dead letter.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from adapters.local import outbox
 from adapters.local.db import Database
 from adapters.local.edges import edge_envelope, report_from_json
 from adapters.local.inbox import Stored
+from bus.deadletters import CONTRACT_VIOLATION, INVALID_EVENT
+from bus.delivery import Delivery, Outcome, Parcel, Target, attempt, settle_failure
+from bus.retry import RetryPolicy
+from bus.routing import ContractViolationError, Envelope, InvalidEventError, Router
 from events import Event
 from ports import Handler, Ports, RuntimeReport, WebhookDelivery
-from sim.deadletters import CONTRACT_VIOLATION, INVALID_EVENT
-from sim.deliveries import Delivery, Outcome, Parcel, Target, attempt, settle_failure
-from sim.retry import RetryPolicy
-from sim.routing import ContractViolationError, Envelope, InvalidEventError, Router
 from spec.contract import Rule
 
 log = logging.getLogger("wingcloud.worker")

@@ -17,10 +17,10 @@ import yaml
 from typer.testing import CliRunner
 
 import events
+from bus.retry import RetryPolicy
 from ports import Ports, ServiceDefinition
 from sim.bus import Bus
 from sim.clock import VirtualClock
-from sim.retry import RetryPolicy
 from spec import SPEC_PATH
 from spec.contract import Contract
 from wingcloud.cli import app

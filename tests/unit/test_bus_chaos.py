@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from test_bus_toys import START, example, new_bus, recorder, service, toy_ports
 
+from bus.retry import RetryPolicy
 from events import AppCreated, Event
 from sim.chaos import ChaosConfig
-from sim.retry import RetryPolicy
 
 APPS = 20
 ROUGH = ChaosConfig(seed=11, duplicate_rate=0.3, delay_rate=0.5, max_delay=timedelta(seconds=30), reorder=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from test_bus_toys import contract, example, new_bus, nothing, service, toy_ports
 
+from bus.routing import Router
 from events import AppCreated, CleanupDue, EnvironmentDeployRequested, Event
 from ports import ServiceDefinition
 from sim.bus import ContractViolationError
-from sim.routing import Router
 
 
 class NotInTheSpec(Event):

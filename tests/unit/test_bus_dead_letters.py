@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from test_bus_toys import START, construct, example, fails, kinds, new_bus, service, toy_ports
 
+from bus.retry import MAXIMUM_EVENT_AGE, MAXIMUM_RETRY_ATTEMPTS, RetryPolicy
 from events import Endpoint
 from sim.bus import InvalidEventError, RedriveError
-from sim.retry import MAXIMUM_EVENT_AGE, MAXIMUM_RETRY_ATTEMPTS, RetryPolicy
 
 
 def test_an_invalid_date_time_is_rejected_at_publish_and_kept_as_a_dead_letter() -> None:

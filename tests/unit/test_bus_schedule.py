@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from test_bus_toys import START, construct, example, new_bus, recorder, service, toy_ports
 
+from bus.schedule import parse_rate
 from sim.bus import ContractViolationError
-from sim.rate import parse_rate
 
 
 @pytest.mark.parametrize(

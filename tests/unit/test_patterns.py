@@ -1,4 +1,4 @@
-"""Table tests for sim.patterns: one block of match / no-match / invalid cases per operator."""
+"""Table tests for bus.patterns: one block of match / no-match / invalid cases per operator."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sim.patterns import (
+from bus.patterns import (
     InvalidEventError,
     InvalidPatternError,
     RuleSet,

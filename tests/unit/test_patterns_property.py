@@ -1,4 +1,4 @@
-"""Property tests: sim.patterns agrees with a brute-force reference matcher on generated inputs.
+"""Property tests: bus.patterns agrees with a brute-force reference matcher on generated inputs.
 
 The reference supports exact values, prefix, suffix, anything-but, numeric, exists and arrays of
 objects, and spells out the semantics directly: list every leaf with the array elements it sits in,
@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.patterns import RuleSet, matches_pattern
+from bus.patterns import RuleSet, matches_pattern
 
 KEYS = ["a", "b", "c"]
 STRINGS = ["", "x", "xy", "yx", "5", "null"]

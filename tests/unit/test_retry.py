@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from sim.retry import MAXIMUM_EVENT_AGE, MAXIMUM_RETRY_ATTEMPTS, RetryPolicy
+from bus.retry import MAXIMUM_EVENT_AGE, MAXIMUM_RETRY_ATTEMPTS, RetryPolicy
 
 
 def test_defaults_are_eventbridges() -> None:

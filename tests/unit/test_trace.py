@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from test_bus_toys import example, kinds, new_bus, service, toy_ports
 
+from bus.trace import TraceNode
 from sim.bus import Bus
-from sim.trace import TraceNode
 
 
 def shape(nodes: list[TraceNode]) -> list[object]:

@@ -160,7 +160,7 @@ def _facts(raw: Any, fields: Mapping[str, Sequence[str]]) -> tuple[tuple[str, st
 
 
 def normalised(records: Sequence[Any], facts: Mapping[str, Sequence[str]] | None = None) -> tuple[Record, ...]:
-    """Records from the bus (objects with sim.trace.TraceRecord's attributes), ids renamed by first appearance
+    """Records from the bus (objects with bus.trace.TraceRecord's attributes), ids renamed by first appearance
     so that the file does not change when only the ids' spelling does. `facts` names, per detail-type, the
     fields of the record's `envelope` detail to keep (see `schema.enum_fields`)."""
     rename = _Renamer()

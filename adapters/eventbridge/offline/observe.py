@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from adapters.eventbridge.consumer import Handled
-from sim.deadletters import DeadLetter
-from sim.routing import service_of
-from sim.trace import TraceKind, TraceRecord
+from bus.deadletters import DeadLetter
+from bus.routing import service_of
+from bus.trace import TraceKind, TraceRecord
 
 Envelope = dict[str, Any]
 

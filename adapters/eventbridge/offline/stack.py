@@ -20,8 +20,8 @@ from adapters.eventbridge.deploy import Deployment, deploy
 from adapters.eventbridge.runtime import AwsClients, LambdaSettings
 from adapters.eventbridge.state._items import pages
 from adapters.eventbridge.topology import ENV_READ_ONLY, grants_of
+from bus.routing import format_time
 from ports import Settings
-from sim.routing import format_time
 from spec.contract import SOURCE_PREFIX, Contract
 
 TAP_RULE = "offline-tap"

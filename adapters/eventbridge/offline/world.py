@@ -20,13 +20,13 @@ from adapters.eventbridge.offline.observe import dead_letters_of, trace_of
 from adapters.eventbridge.offline.stack import OfflineStack, scheduled_event
 from adapters.eventbridge.runtime import Outside
 from adapters.eventbridge.state import DynamoSecretStore
+from bus.deadletters import DeadLetter
+from bus.schedule import parse_rate
+from bus.trace import TraceRecord
 from events import Event
 from ports import App, Environment, FeedItem, Ports, Settings
 from services import cleaner, github, logs
-from sim.deadletters import DeadLetter
 from sim.fakes import EPOCH, Fakes, RuntimeScript
-from sim.rate import parse_rate
-from sim.trace import TraceRecord
 from sim.world import Edges
 
 Envelope = dict[str, Any]

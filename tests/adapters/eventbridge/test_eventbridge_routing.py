@@ -10,8 +10,8 @@ from typing import Any
 from adapters.eventbridge.offline.stack import OfflineStack
 from adapters.eventbridge.publisher import Entry, Publisher
 from adapters.eventbridge.runtime import AwsClients
+from bus.patterns import RuleSet
 from events.models import EnvironmentStatus, EnvironmentType
-from sim.patterns import RuleSet
 from spec.contract import Contract, source_of
 
 # Values tried for each field a rule filters on, beyond the example's own: every enum member, a missing

@@ -23,7 +23,7 @@ with warnings.catch_warnings():
 from adapters.local.server import create_app
 from adapters.local.system import System, build_system
 from adapters.settings import LocalSettings
-from sim.retry import RetryPolicy
+from bus.retry import RetryPolicy
 from tests.fixtures import github_body
 
 SECRET = "test-secret"

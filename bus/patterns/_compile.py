@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, NoReturn, TypeAlias
 
-from sim._patterns_model import FALSE, NULL, TRUE, Condition, Number, Predicate, Value, canonical_number
-from sim._patterns_operators import (
+from bus.patterns._model import FALSE, NULL, TRUE, Condition, Number, Predicate, Value, canonical_number
+from bus.patterns._operators import (
     InvalidPatternError,
     anything_but,
     cidr,

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bus.deadletters import CONTRACT_VIOLATION, INVALID_EVENT, DeadLetter
+from bus.retry import RetryPolicy
+from bus.routing import ContractViolationError, Envelope, InvalidEventError, receive
 from events import Event
 from ports import Handler, Ports
-from sim.deadletters import CONTRACT_VIOLATION, INVALID_EVENT, DeadLetter
-from sim.retry import RetryPolicy
-from sim.routing import ContractViolationError, Envelope, InvalidEventError, receive
 from spec.contract import Rule
 
 # (service, events, correlation_id, causation_id) -> the sealed, validated envelopes to publish

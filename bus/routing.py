@@ -12,9 +12,9 @@ from typing import Any
 from pydantic_core import PydanticSerializationError
 
 import events
+from bus.patterns import RuleSet
 from events import Event
 from ports import ServiceDefinition
-from sim.patterns import RuleSet
 from spec.contract import SOURCE_PREFIX, Contract, Rule, source_of
 
 Envelope = dict[str, Any]

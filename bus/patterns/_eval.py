@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, NoReturn, TypeAlias
 
-from sim._patterns_model import FALSE, NULL, TRUE, Condition, Value, canonical_number
+from bus.patterns._model import FALSE, NULL, TRUE, Condition, Value, canonical_number
 
 Chain: TypeAlias = tuple[tuple[int, int], ...]
 # Trie of used path segments: segment -> (path id, or -1 when no pattern stops here; child trie or None).

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final, NoReturn
 
-from sim._patterns_model import NUMBER_TYPES, Number, Predicate, canonical_number
+from bus.patterns._model import NUMBER_TYPES, Number, Predicate, canonical_number
 
 _ANYTHING_BUT_SET_OPS: Final = ("equals-ignore-case", "prefix", "suffix", "wildcard")
 # Same shapes event-ruler accepts as IP literals; anything else is a hostname and never an address.

@@ -20,10 +20,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
-from sim._patterns_compile import Branch
-from sim._patterns_eval import Chains, Step, Trie, Values, build_trie, consistent_match, flatten
-from sim._patterns_model import NUMBER_TYPES, Condition, Number, Predicate, Value
-from sim._patterns_operators import in_numeric_limit
+from bus.patterns._compile import Branch
+from bus.patterns._eval import Chains, Step, Trie, Values, build_trie, consistent_match, flatten
+from bus.patterns._model import NUMBER_TYPES, Condition, Number, Predicate, Value
+from bus.patterns._operators import in_numeric_limit
 
 _Buckets: TypeAlias = tuple[tuple[int, dict[str, int]], ...]
 _Range: TypeAlias = tuple[Number | None, bool, Number | None, bool]

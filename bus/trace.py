@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sim.routing import service_of
+from bus.routing import service_of
 
 TraceKind = Literal[
     "published", "delivered", "failed", "retry-scheduled", "dead-lettered", "rejected", "replayed", "redriven"

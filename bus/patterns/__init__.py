@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
-from sim._patterns_compile import MAX_COMBINATIONS, Branch, compile_branches
-from sim._patterns_eval import InvalidEventError, branch_matches, build_trie, coerce_event, flatten
-from sim._patterns_index import RuleIndex
-from sim._patterns_model import Condition
-from sim._patterns_operators import InvalidPatternError
+from bus.patterns._compile import MAX_COMBINATIONS, Branch, compile_branches
+from bus.patterns._eval import InvalidEventError, branch_matches, build_trie, coerce_event, flatten
+from bus.patterns._index import RuleIndex
+from bus.patterns._model import Condition
+from bus.patterns._operators import InvalidPatternError
 
 __all__ = [
     "MAX_COMBINATIONS",
