@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub drops larger events; so do we
@@ -41,6 +41,8 @@ class LocalSettings(BaseSettings):
     dns_zone: str = "wingcloud.test"
 
     runtime_image: str = "ghcr.io/winglang/wing-runtime:latest"
+    # How often a failed delivery is retried (with backoff, within two hours) before it is a dead letter.
+    max_retries: int = Field(8, ge=0, le=185)
     runtime_step_seconds: float = 0.3  # pace of the embedded runtime's reports, so the console shows each step
     fsync: bool = False  # SQLite synchronous=FULL: survive power loss too, not only a process crash
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES

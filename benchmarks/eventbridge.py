@@ -21,12 +21,12 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.fixtures is importable
 
-from adapters.eventbridge.deploy import deploy
+from adapters.eventbridge.function.publisher import Entry, Publisher
+from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.offline.moto import MotoServer
 from adapters.eventbridge.offline.stack import OfflineStack
 from adapters.eventbridge.offline.world import AwsWorld
-from adapters.eventbridge.publisher import Entry, Publisher
-from adapters.eventbridge.runtime import AwsClients
+from adapters.eventbridge.stack.deploy import deploy
 from sim.world import World, WorldLike
 from spec.contract import Contract
 from tests.fixtures import github_body

@@ -1,86 +1,67 @@
-"""The units of work a bus moves (a target, an envelope in flight, one delivery, a recurring schedule) and
-`attempt`, one delivery attempt with its outcome; the queue around them is the bus's own."""
+"""One delivery attempt, written once for every backend: `deliver(parcel, target, begin, seal) -> Outcome`.
+
+A parcel is an event's envelope or an arrival through a door; a target is the handler of a rule or of an
+edge. The attempt runs inside a unit of work that the backend supplies (a SQLite savepoint, DynamoDB writes,
+memory), which is also where the one idempotency rule lives: a target handles a parcel once. A retry after
+a failure runs the handler again; a duplicate after a success is skipped; what the handler changed and the
+mark that it handled the parcel commit together, or not at all.
+"""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
-from bus.deadletters import CONTRACT_VIOLATION, INVALID_EVENT, DeadLetter
-from bus.retry import RetryPolicy
-from bus.routing import ContractViolationError, Envelope, InvalidEventError, receive
+from bus.deadletters import CONTRACT_VIOLATION, INVALID_EVENT
+from bus.envelope import Envelope
+from bus.errors import ContractViolationError, InvalidEventError
 from events import Event
-from ports import Handler, Ports
-from spec.contract import Rule
+from ports import Arrival, Ports
 
+Parcel = Envelope | Arrival
 # (service, events, correlation_id, causation_id) -> the sealed, validated envelopes to publish
-Sealer = Callable[[str, Sequence[Event], str, str], list[Envelope]]
+Seal = Callable[[str, Sequence[Event], str | None, str | None], list[Envelope]]
 
 
 @dataclass(frozen=True)
 class Target:
-    rule: Rule
-    handler: Handler
+    """Where parcels go: a service's handler of one rule (`environments--PullRequestOpened`), or of one of its
+    edges (`github--webhook`). `rejections` are the errors that say the parcel itself is bad: no retry helps."""
+
+    name: str
+    service: str
+    handler: Callable[[Any, Ports], Sequence[Event]]
+    rejections: tuple[type[Exception], ...] = ()
+    trigger: str | None = None  # an edge's: who sends its arrivals (traces name it as their source)
+
+
+class UnitOfWork(Protocol):
+    """One attempt's view of a backend's state: its ports, and the record of what each target handled."""
+
     ports: Ports
 
-    @property
-    def service(self) -> str:
-        return self.rule.service
+    def handled(self, target: str, key: str) -> bool:
+        """`target` already completed parcel `key`."""
+        ...
+
+    def complete(self, published: Sequence[Envelope], *, target: str | None = None, key: str | None = None) -> None:
+        """Record, with the work's state changes, what it published and (for a delivery) that `target`
+        handled parcel `key`."""
+        ...
 
 
-class Parcel:
-    """One envelope on its way to its targets; validated and typed once on receipt, however many rules match."""
-
-    __slots__ = ("_error", "_event", "envelope")
-
-    def __init__(self, envelope: Envelope) -> None:
-        self.envelope = envelope
-        self._event: Event | None = None
-        self._error: InvalidEventError | None = None
-
-    def event(self) -> Event:
-        """The typed event; raises InvalidEventError (every time) when the detail breaks the spec."""
-        if self._event is None and self._error is None:
-            try:
-                self._event = receive(self.envelope)
-            except InvalidEventError as error:
-                self._error = error
-        if self._error is not None:
-            raise self._error
-        assert self._event is not None
-        return self._event
-
-
-@dataclass(eq=False)
-class Delivery:
-    parcel: Parcel
-    target: Target
-    since: datetime  # the event's age counts from here (publish, replay or redrive)
-    attempts: int = 0
-    chaos: str | None = None  # what chaos mode did to this delivery ("duplicate", "delayed 12.3 s")
-
-    @property
-    def envelope(self) -> Envelope:
-        return self.parcel.envelope
-
-
-@dataclass(eq=False)
-class Schedule:
-    service: str
-    interval: timedelta
-    producer: Callable[[], Sequence[Event]]
+Begin = Callable[[], AbstractContextManager[UnitOfWork]]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one attempt did: the envelopes to publish, or the error (and whether a retry may help).
+    """What one attempt did: the envelopes it published, or that it was a duplicate, or the error (and
+    whether a retry may help). `rejected` is an envelope found invalid: the delivered one, or one produced."""
 
-    `rejected` is an envelope found invalid: the delivered one on receipt, or one the handler produced.
-    """
-
-    published: list[Envelope]
+    published: tuple[Envelope, ...] = ()
+    duplicate: bool = False
     error_code: str = ""
     error: Exception | None = None
     retryable: bool = False
@@ -91,51 +72,77 @@ class Outcome:
         return f"{self.error_code}: {self.error}"
 
 
-def attempt(delivery: Delivery, seal: Sealer) -> Outcome:
-    """Validate on receipt, call the handler, seal what it returned; never raises for a handler's fault."""
-    delivery.attempts += 1
-    envelope = delivery.envelope
+def key_of(parcel: Parcel) -> str:
+    """A parcel's identity for idempotency: the event id, or the arrival's door and id. A replay is a deliberate
+    second run: its events count apart from their first delivery (and from another replay's)."""
+    if isinstance(parcel, Arrival):
+        return parcel.key
+    return parcel.event_id if parcel.replay_name is None else f"{parcel.event_id}@{parcel.replay_name}"
+
+
+def correlation_of(parcel: Parcel) -> tuple[str, str | None]:
+    """(correlation id, causation id) for what a handler publishes in reaction to `parcel`. Events published
+    at a door have no cause on the bus."""
+    if isinstance(parcel, Arrival):
+        return parcel.correlation_id, None
+    return parcel.correlation_id, parcel.event_id
+
+
+def deliver(parcel: Parcel, target: Target, begin: Begin, seal: Seal) -> Outcome:
+    """Validate on receipt, skip what this target already handled, run the handler, seal what it returned,
+    record it all in one unit of work. Never raises for a handler's fault: the outcome says what happened."""
     try:
-        event = delivery.parcel.event()
+        subject: Event | Arrival = parcel if isinstance(parcel, Arrival) else parcel.event()
     except InvalidEventError as error:
-        return Outcome([], INVALID_EVENT, error, rejected=envelope)
-    target = delivery.target
+        return Outcome(error_code=INVALID_EVENT, error=error, rejected=error.envelope)
+    key = key_of(parcel)
+    correlation_id, causation_id = correlation_of(parcel)
     try:
-        outputs = target.handler(event, target.ports)
-        published = seal(target.service, outputs, envelope["detail"]["metadata"]["correlation_id"], envelope["id"])
+        with begin() as unit:
+            if unit.handled(target.name, key):
+                return Outcome(duplicate=True)
+            published = seal(target.service, target.handler(subject, unit.ports), correlation_id, causation_id)
+            unit.complete(published, target=target.name, key=key)
     except ContractViolationError as error:
-        return Outcome([], CONTRACT_VIOLATION, error)
+        return Outcome(error_code=CONTRACT_VIOLATION, error=error)
     except InvalidEventError as error:
-        return Outcome([], INVALID_EVENT, error, rejected=error.envelope)
-    except Exception as error:  # any handler failure is retried, as EventBridge retries a failing target
-        return Outcome([], type(error).__name__, error, retryable=True)
-    return Outcome(published)
+        return Outcome(error_code=INVALID_EVENT, error=error, rejected=error.envelope)
+    except target.rejections as error:  # the parcel itself is bad: a retry would fail the same way
+        return Outcome(error_code=type(error).__name__, error=error)
+    except Exception as error:  # any other failure is retried, as EventBridge retries a failing target
+        return Outcome(error_code=type(error).__name__, error=error, retryable=True)
+    return Outcome(published=tuple(published))
 
 
-def settle_failure(
-    delivery: Delivery,
-    outcome: Outcome,
-    policy: RetryPolicy,
-    rng: random.Random,
-    now: datetime,
-    new_letter_id: Callable[[], str],
-) -> datetime | DeadLetter:
-    """After a failed attempt: when to retry, or the dead letter (with the exhausted condition, if any)."""
-    condition = None
-    if outcome.retryable:
-        step = policy.after_failure(delivery.attempts, now - delivery.since, rng)
-        if step.delay is not None:
-            return now + step.delay
-        condition = step.exhausted
-    rule = delivery.target.rule
-    return DeadLetter(
-        id=new_letter_id(),
-        rule=rule.name,
-        target_service=rule.service,
-        envelope=delivery.envelope,
-        error_code=outcome.error_code,
-        error_message=str(outcome.error),
-        exhausted_condition=condition,
-        attempts=delivery.attempts,
-        at=now,
-    )
+R = TypeVar("R")
+
+
+def command(
+    service: str,
+    work: Callable[[Ports], tuple[R, Sequence[Event]]],
+    begin: Begin,
+    seal: Seal,
+    correlation_id: str,
+) -> tuple[R, list[Envelope]]:
+    """A request from outside the bus that is answered at once (an API call): `work` with the service's
+    ports, its events sealed and recorded in the same unit of work. Raises what `work` raises (the caller
+    answers it: 404, 409, 422); nothing is recorded then."""
+    with begin() as unit:
+        result, events = work(unit.ports)
+        published = seal(service, list(events), correlation_id, None)
+        unit.complete(published)
+    return result, published
+
+
+__all__ = [
+    "Begin",
+    "Outcome",
+    "Parcel",
+    "Seal",
+    "Target",
+    "UnitOfWork",
+    "command",
+    "correlation_of",
+    "deliver",
+    "key_of",
+]

@@ -8,8 +8,12 @@ that ended it is the dead letter's EXHAUSTED_RETRY_CONDITION.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from bus.deadletters import DeadLetter
+from bus.delivery import Outcome, Parcel, Target
 
 MAXIMUM_RETRY_ATTEMPTS = "MaximumRetryAttempts"
 MAXIMUM_EVENT_AGE = "MaximumEventAgeInSeconds"
@@ -84,3 +88,36 @@ class RetryPolicy:
         if condition is not None:
             return RetryStep(None, condition)
         return RetryStep(delay, None)
+
+
+def settle_failure(
+    target: Target,
+    parcel: Parcel,
+    outcome: Outcome,
+    *,
+    attempts: int,
+    since: datetime,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
+    new_letter_id: Callable[[], str],
+) -> datetime | DeadLetter:
+    """After failed attempt number `attempts` of a parcel in flight since `since`: when to retry, or the dead
+    letter (with the exhausted condition when retries ran out; none when no retry could help)."""
+    condition = None
+    if outcome.retryable:
+        step = policy.after_failure(attempts, now - since, rng)
+        if step.delay is not None:
+            return now + step.delay
+        condition = step.exhausted
+    return DeadLetter(
+        id=new_letter_id(),
+        target=target.name,
+        service=target.service,
+        parcel=parcel,
+        error_code=outcome.error_code,
+        error_message=str(outcome.error),
+        exhausted_condition=condition,
+        attempts=attempts,
+        at=now,
+    )

@@ -1,129 +1,32 @@
-"""Routing as the spec defines it: rules from `Contract.rules()`, contract checks, and the envelope.
+"""Routing as the spec defines it: rules from `Contract.rules()`, the checks that keep code and spec in step,
+and sealing (a service's events become validated envelopes with their metadata).
 
-Pure pieces with no queue of their own, so the in-memory bus and the durable local bus route alike.
+Pure pieces with no queue of their own, so every backend routes and seals alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic_core import PydanticSerializationError
 
 import events
+from bus.delivery import Target
+from bus.envelope import Envelope, format_time
+from bus.errors import ContractViolationError, InvalidEventError
 from bus.patterns import RuleSet
 from events import Event
-from ports import ServiceDefinition
-from spec.contract import SOURCE_PREFIX, Contract, Rule, source_of
-
-Envelope = dict[str, Any]
-
-
-class ContractViolationError(ValueError):
-    """Code disagrees with the spec about who sends or receives a message; names the service and messages."""
-
-    def __init__(self, reason: str, *, service: str, messages: Collection[str] = ()) -> None:
-        super().__init__(reason)
-        self.service = service
-        self.messages = tuple(messages)
-
-
-class InvalidEventError(ValueError):
-    """An event's detail breaks the spec; the message is the validator's (event, field path, reason)."""
-
-    def __init__(self, reason: str, *, detail_type: str, envelope: Envelope) -> None:
-        super().__init__(reason)
-        self.detail_type = detail_type
-        self.envelope = envelope
-
-
-def format_time(moment: datetime, *, whole_seconds: bool = False) -> str:
-    """ISO 8601 in UTC with a `Z`, as EventBridge writes `time` (whole seconds) and metadata timestamps."""
-    moment = moment.astimezone(UTC)
-    if whole_seconds or moment.microsecond == 0:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def service_of(source: str) -> str:
-    """`wingcloud.apps` -> `apps`."""
-    return source[len(SOURCE_PREFIX) :] if source.startswith(SOURCE_PREFIX) else source
-
-
-def build_envelope(
-    event: Event,
-    service: str,
-    *,
-    event_id: str,
-    time: datetime,
-    correlation_id: str,
-    causation_id: str | None,
-    account: str,
-    region: str,
-    replay_name: str | None = None,
-) -> Envelope:
-    """The EventBridge envelope of `event` sent by `service`, with `detail.metadata` filled by the bus.
-
-    Raises InvalidEventError, carrying the envelope with metadata only, when the model cannot even be
-    serialized (a broken `model_construct`).
-    """
-    metadata = {
-        "event_id": event_id,
-        "correlation_id": correlation_id,
-        "causation_id": causation_id,
-        "occurred_at": format_time(time),
-    }
-    envelope: Envelope = {
-        "version": "0",
-        "id": event_id,
-        "detail-type": event.detail_type,
-        "source": source_of(service),
-        "account": account,
-        "time": format_time(time, whole_seconds=True),
-        "region": region,
-        "resources": [],
-        "detail": {"metadata": metadata},
-    }
-    if replay_name is not None:
-        envelope["replay-name"] = replay_name
-    try:
-        body = event.model_dump(mode="json", exclude={"metadata"}, warnings=False)
-    except (PydanticSerializationError, AttributeError, TypeError, ValueError) as error:
-        raise InvalidEventError(
-            f"{event.detail_type}: detail cannot be serialized: {error}",
-            detail_type=event.detail_type,
-            envelope=envelope,
-        ) from error
-    envelope["detail"].update(body)
-    return envelope
-
-
-def validate_envelope(envelope: Envelope) -> None:
-    """Check the detail against the spec; raise InvalidEventError naming the field."""
-    detail_type = str(envelope.get("detail-type"))
-    detail = envelope.get("detail")
-    if not isinstance(detail, dict):
-        raise InvalidEventError(
-            f"{detail_type}: detail must be a JSON object", detail_type=detail_type, envelope=envelope
-        )
-    try:
-        events.validate(detail_type, detail)
-    except events.EventValidationError as error:
-        raise InvalidEventError(str(error), detail_type=detail_type, envelope=envelope) from error
-
-
-def receive(envelope: Envelope) -> Event:
-    """Validate a received envelope's detail and build the typed event a handler takes."""
-    validate_envelope(envelope)
-    return events.REGISTRY[envelope["detail-type"]].model_validate(envelope["detail"])
+from ports import Clock, ServiceDefinition
+from spec.contract import Contract, Rule, source_of
 
 
 class Router:
     """The spec's rules over one compiled RuleSet, plus the checks that keep code and spec in step."""
 
     def __init__(self, contract: Contract) -> None:
-        self._contract = contract
+        self.contract = contract
         self._rules = {rule.name: rule for rule in contract.rules()}
         self._ruleset = RuleSet()
         for rule in self._rules.values():
@@ -140,52 +43,19 @@ class Router:
 
     def targets(self, envelope: Envelope) -> list[Rule]:
         """Every rule whose pattern matches, in rule-name order (deterministic)."""
-        return [self._rules[name] for name in sorted(self._ruleset.matching(envelope))]
-
-    def envelopes(
-        self,
-        service: str,
-        batch: Sequence[Event],
-        *,
-        new_id: Callable[[], str],
-        time: datetime,
-        correlation_id: str | None,
-        causation_id: str | None,
-        account: str,
-        region: str,
-    ) -> list[Envelope]:
-        """Check, seal and validate a batch `service` publishes; all or nothing.
-
-        Raises ContractViolationError before any id is drawn, InvalidEventError (with its envelope) at the
-        first invalid detail. Without `correlation_id`, the batch is correlated by its first event's id.
-        """
-        for event in batch:
-            self.check_send(service, event)
-        envelopes = []
-        for event in batch:
-            event_id = new_id()
-            correlation_id = correlation_id or event_id
-            envelope = build_envelope(
-                event,
-                service,
-                event_id=event_id,
-                time=time,
-                correlation_id=correlation_id,
-                causation_id=causation_id,
-                account=account,
-                region=region,
-            )
-            validate_envelope(envelope)
-            envelopes.append(envelope)
-        return envelopes
+        return [self._rules[name] for name in sorted(self._ruleset.matching(envelope.to_wire()))]
 
     def check_send(self, service: str, event: Event | type[Event] | str) -> None:
-        """Raise ContractViolationError unless the spec lists `service` as a sender of the event's message."""
-        message = _message_name(event)
+        """Raise ContractViolationError unless the spec lists `service` as a sender of the event's message
+        (given as an event, its class or its name)."""
+        if isinstance(event, str):
+            kind: type = events.REGISTRY.get(event, object)
+            message = event
+        else:
+            kind = event if isinstance(event, type) else type(event)
+            message = kind.__name__
         self.check_service(service, message)
-        if events.REGISTRY.get(message) is None or (
-            not isinstance(event, str) and _class_of(event) is not events.REGISTRY[message]
-        ):
+        if not issubclass(kind, Event) or events.REGISTRY.get(message) is not kind:
             raise ContractViolationError(
                 f"service {service!r} published {message!r}, which is not a message of the spec",
                 service=service,
@@ -243,13 +113,90 @@ class Router:
             )
 
 
-def _class_of(event: Event | type[Event]) -> type[Event]:
-    return event if isinstance(event, type) else type(event)
+def targets_of(router: Router, service: ServiceDefinition, *, require_all: bool = True) -> list[Target]:
+    """The targets of a service: one per rule it has a handler for, one per edge; checked against the spec."""
+    router.check_handlers(service, require_all=require_all)
+    handlers = {event_class.__name__: handler for event_class, handler in service.handlers.items()}
+    found = [
+        Target(rule.name, service.name, handlers[rule.message])
+        for rule in router.rules_of(service.name)
+        if rule.message in handlers
+    ]
+    for edge in service.edges.values():
+        found.append(
+            Target(edge_target(service.name, edge.name), service.name, edge.handler, edge.rejections, edge.trigger)
+        )
+    return found
 
 
-def _message_name(event: Event | type[Event] | str) -> str:
-    if isinstance(event, str):
-        return event
-    if isinstance(event, Event) or (isinstance(event, type) and issubclass(event, Event)):
-        return _class_of(event).__name__
-    return type(event).__name__
+def edge_target(service: str, door: str) -> str:
+    """The target name of a service's edge: `github--webhook` (rules are `<service>--<message>`)."""
+    return f"{service}--{door}"
+
+
+@dataclass(frozen=True)
+class Sealer:
+    """Seals what a service publishes: contract-checked, ids and metadata stamped, validated; all or nothing.
+
+    One per backend: it brings the ids, the time, the account and the region its bus stamps.
+    """
+
+    router: Router
+    new_id: Callable[[], str]
+    clock: Clock
+    account: str
+    region: str
+
+    def __call__(
+        self, service: str, batch: Sequence[Event], correlation_id: str | None, causation_id: str | None
+    ) -> list[Envelope]:
+        """Raises ContractViolationError before any id is drawn, InvalidEventError (with its envelope) at the
+        first invalid detail. Without `correlation_id`, the batch is correlated by its first event's id."""
+        for event in batch:
+            self.router.check_send(service, event)
+        now = self.clock.now()
+        sealed = []
+        for event in batch:
+            event_id = self.new_id()
+            correlation_id = correlation_id or event_id
+            sealed.append(self._seal(event, service, event_id, now, correlation_id, causation_id))
+        return sealed
+
+    def _seal(
+        self,
+        event: Event,
+        service: str,
+        event_id: str,
+        now: datetime,
+        correlation_id: str,
+        causation_id: str | None,
+    ) -> Envelope:
+        metadata = {
+            "event_id": event_id,
+            "correlation_id": correlation_id,
+            "causation_id": causation_id,
+            "occurred_at": format_time(now),
+        }
+        fields = {
+            "id": event_id,
+            "detail-type": event.detail_type,
+            "source": source_of(service),
+            "account": self.account,
+            "time": format_time(now, whole_seconds=True),
+            "region": self.region,
+        }
+        try:
+            body = event.model_dump(mode="json", exclude={"metadata"}, warnings=False)
+        except (PydanticSerializationError, AttributeError, TypeError, ValueError) as error:
+            bare = Envelope.from_wire({**fields, "detail": {"metadata": metadata}})
+            raise InvalidEventError(
+                f"{event.detail_type}: detail cannot be serialized: {error}",
+                detail_type=event.detail_type,
+                envelope=bare,
+            ) from error
+        envelope = Envelope.from_wire({**fields, "detail": {"metadata": metadata, **body}})
+        envelope.event()  # validated against the spec now: an invalid detail is never published
+        return envelope
+
+
+__all__ = ["ContractViolationError", "InvalidEventError", "Router", "Rule", "Sealer", "edge_target", "targets_of"]

@@ -1,24 +1,38 @@
-"""The bus's flight recorder: an ordered log of every publish, delivery, attempt and dead letter, and the
-causal tree of a correlation id (the source of the sequence diagrams in docs)."""
+"""The bus's flight recorder: one record per step a parcel takes (published, delivered, failed, retried,
+dead-lettered, rejected, replayed, redriven), and the causal tree of a correlation id. Every backend writes
+these records (in memory, in SQLite, from the Lambda journal); docs draw their sequence diagrams from them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from bus.routing import service_of
+from bus.envelope import Envelope
+from ports import Arrival
 
 TraceKind = Literal[
     "published", "delivered", "failed", "retry-scheduled", "dead-lettered", "rejected", "replayed", "redriven"
 ]
+KINDS: tuple[TraceKind, ...] = (
+    "published",
+    "delivered",
+    "failed",
+    "retry-scheduled",
+    "dead-lettered",
+    "rejected",
+    "replayed",
+    "redriven",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class TraceRecord:
-    """One step. `attempt` is the delivery attempt it concerns (the upcoming one for retry-scheduled, 0 when
-    no target is involved); `due_at` is when a scheduled retry or redrive runs; `envelope` is the event as
-    it travelled (with `replay-name` on replays)."""
+    """One step. For an event, `event_id`/`detail_type`/`source_service` are the envelope's; for an arrival
+    through a door, its key, its label (`webhook pull_request`) and the door's trigger (`github-webhooks`).
+    `attempt` is the delivery attempt it concerns (the upcoming one for retry-scheduled, 0 when no target is
+    involved); `due_at` is when a scheduled retry or redrive runs; `envelope` is the event as it travelled
+    (with `replay-name` on replays), None for an arrival; `note` says what chaos mode did to a delivery."""
 
     seq: int
     at: datetime
@@ -27,14 +41,61 @@ class TraceRecord:
     detail_type: str
     source_service: str
     target_service: str | None
-    rule: str | None
+    target: str | None
     correlation_id: str
     causation_id: str | None
     attempt: int
     error: str | None
     due_at: datetime | None = None
-    envelope: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    note: str | None = None  # what chaos mode did to the delivery, if anything
+    envelope: Envelope | None = field(default=None, repr=False, compare=False)
+    note: str | None = None
+
+
+def record(
+    seq: int,
+    kind: TraceKind,
+    parcel: Envelope | Arrival,
+    at: datetime,
+    *,
+    source: str | None = None,
+    target_service: str | None = None,
+    target: str | None = None,
+    attempt: int = 0,
+    error: str | None = None,
+    due_at: datetime | None = None,
+    note: str | None = None,
+) -> TraceRecord:
+    """The record of one step of `parcel`; `source` names who sent an arrival (its door's trigger)."""
+    if isinstance(parcel, Arrival):
+        ids: tuple[str, str, str, str, str | None] = (
+            parcel.key,
+            parcel.label,
+            source or parcel.door,
+            parcel.correlation_id,
+            None,
+        )
+        envelope = None
+    else:
+        ids = (parcel.event_id, parcel.detail_type, parcel.source_service, parcel.correlation_id, parcel.causation_id)
+        envelope = parcel
+    event_id, detail_type, source_service, correlation_id, causation_id = ids
+    return TraceRecord(
+        seq=seq,
+        at=at,
+        kind=kind,
+        event_id=event_id,
+        detail_type=detail_type,
+        source_service=source_service,
+        target_service=target_service,
+        target=target,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        attempt=attempt,
+        error=error,
+        due_at=due_at,
+        envelope=envelope,
+        note=note,
+    )
 
 
 @dataclass
@@ -48,49 +109,21 @@ class TraceNode:
 
 
 class Trace:
-    """Records are appended by the bus; read them with `records`, `tree` and `events`."""
+    """Records in memory, appended by a bus; read them with `records`, `tree` and `events`."""
 
     def __init__(self) -> None:
         self._records: list[TraceRecord] = []
         self._by_correlation: dict[str, list[TraceRecord]] = {}
-        self._published: dict[str, list[dict[str, Any]]] = {}
+        self._published: dict[str, list[Envelope]] = {}
 
-    def add(
-        self,
-        kind: TraceKind,
-        envelope: dict[str, Any],
-        at: datetime,
-        *,
-        target_service: str | None = None,
-        rule: str | None = None,
-        attempt: int = 0,
-        error: str | None = None,
-        due_at: datetime | None = None,
-        note: str | None = None,
-    ) -> TraceRecord:
-        metadata = envelope["detail"]["metadata"]
-        record = TraceRecord(
-            seq=len(self._records) + 1,
-            at=at,
-            kind=kind,
-            event_id=envelope["id"],
-            detail_type=envelope["detail-type"],
-            source_service=service_of(envelope["source"]),
-            target_service=target_service,
-            rule=rule,
-            correlation_id=metadata["correlation_id"],
-            causation_id=metadata["causation_id"],
-            attempt=attempt,
-            error=error,
-            due_at=due_at,
-            envelope=envelope,
-            note=note,
-        )
-        self._records.append(record)
-        self._by_correlation.setdefault(record.correlation_id, []).append(record)
-        if kind == "published":
-            self._published.setdefault(record.correlation_id, []).append(envelope)
-        return record
+    def add(self, kind: TraceKind, parcel: Envelope | Arrival, at: datetime, **facts: object) -> TraceRecord:
+        """Append the record of one step (`facts`: the keyword arguments of `record`)."""
+        step = record(len(self._records) + 1, kind, parcel, at, **facts)  # type: ignore[arg-type]
+        self._records.append(step)
+        self._by_correlation.setdefault(step.correlation_id, []).append(step)
+        if kind == "published" and isinstance(parcel, Envelope):
+            self._published.setdefault(step.correlation_id, []).append(parcel)
+        return step
 
     def records(self, correlation_id: str | None = None) -> list[TraceRecord]:
         """Every record in order, or those of one correlation id."""
@@ -98,7 +131,7 @@ class Trace:
             return list(self._records)
         return list(self._by_correlation.get(correlation_id, ()))
 
-    def events(self, correlation_id: str) -> list[dict[str, Any]]:
+    def events(self, correlation_id: str) -> list[Envelope]:
         """The envelopes published under `correlation_id`, in publish order."""
         return list(self._published.get(correlation_id, ()))
 
@@ -108,11 +141,12 @@ class Trace:
         roots: list[TraceNode] = []
         published = self.events(correlation_id)
         for envelope in published:
-            node = TraceNode(envelope["id"], envelope["detail-type"], service_of(envelope["source"]))
-            nodes.setdefault(node.event_id, node)
+            nodes.setdefault(
+                envelope.event_id, TraceNode(envelope.event_id, envelope.detail_type, envelope.source_service)
+            )
         for envelope in published:
-            node = nodes[envelope["id"]]
-            parent = nodes.get(envelope["detail"]["metadata"]["causation_id"] or "")
+            node = nodes[envelope.event_id]
+            parent = nodes.get(envelope.causation_id or "")
             (parent.children if parent is not None and parent is not node else roots).append(node)
         return roots
 

@@ -62,7 +62,7 @@ def production(world: WorldLike, app_name: str) -> Environment:
 
 def details(world: WorldLike, detail_type: str) -> list[dict[str, Any]]:
     """The `detail` of every published event of one type, in publish order."""
-    return [envelope["detail"] for envelope in world.events(detail_type)]
+    return [envelope.detail for envelope in world.events(detail_type)]
 
 
 def about(world: WorldLike, detail_type: str, environment_id: str) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ def about(world: WorldLike, detail_type: str, environment_id: str) -> list[dict[
 
 def caused_by(world: WorldLike, correlation_id: str) -> list[str]:
     """Detail-types published under one correlation id (a delivery or a request), in publish order."""
-    return [e["detail-type"] for e in world.events() if e["detail"]["metadata"]["correlation_id"] == correlation_id]
+    return [e.detail_type for e in world.events() if e.correlation_id == correlation_id]
 
 
 def deployments_of(world: WorldLike, environment_id: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from events.models import EnvironmentStatus
+from events.models import Endpoint, EnvironmentStatus
 from features import queries as q
 from features.conftest import Outcome, deliver
 from ports import RuntimeReport
@@ -32,7 +32,7 @@ def redeploy(world: WorldLike, name: str, pr: int) -> Outcome:
 
 def running_report(world: WorldLike, environment_id: str, deployment_id: str) -> RuntimeReport:
     app = fly_app(environment_id)
-    endpoints = tuple((label, url.format(app=app)) for label, url in RUNNING_ENDPOINTS)
+    endpoints = tuple(Endpoint(label=label, url=url.format(app=app)) for label, url in RUNNING_ENDPOINTS)
     return RuntimeReport(environment_id, deployment_id, "running", endpoints=endpoints)
 
 
@@ -140,7 +140,9 @@ def serves_endpoints(world: WorldLike, name: str, pr: int) -> None:
     """The running report's endpoints are the environment's."""
     env = q.live_preview(world, name, pr)
     app = fly_app(env.id)
-    assert env.endpoints == tuple((label, url.format(app=app)) for label, url in RUNNING_ENDPOINTS)
+    assert [(e.label, e.url) for e in env.endpoints] == [
+        (label, url.format(app=app)) for label, url in RUNNING_ENDPOINTS
+    ]
 
 
 @then(
@@ -190,7 +192,7 @@ def feed_shows_running(world: WorldLike, name: str, pr: int) -> None:
 def failed_test(world: WorldLike, name: str, pr: int, path: str) -> None:
     """Test results are kept on the environment."""
     env = q.live_preview(world, name, pr)
-    assert [(p, ok) for p, ok, _ in env.test_results] == [(path, False)]
+    assert [(t.path, t.passed) for t in env.test_results] == [(path, False)]
 
 
 @then(parsers.parse('the preview of "{name}" for pull request #{pr:d} is in error with "{message}"'))

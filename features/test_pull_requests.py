@@ -54,7 +54,7 @@ def first_preview_untouched(world: WorldLike, name: str) -> None:
     first = q.previews(world, name, 2)[0]
     assert first.status == EnvironmentStatus.stopped
     # Publish order, not `occurred_at`: the virtual clock stands still while a scenario settles.
-    about_first = [e["detail-type"] for e in world.events() if e["detail"].get("environment_id") == first.id]
+    about_first = [e.detail_type for e in world.events() if e.detail.get("environment_id") == first.id]
     assert about_first.count("EnvironmentStopped") == 1
     after_stop = about_first[about_first.index("EnvironmentStopped") + 1 :]
     assert not {"EnvironmentStatusChanged", "EnvironmentDeployRequested"} & set(after_stop), after_stop

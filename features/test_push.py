@@ -56,6 +56,6 @@ def last_commit(world: WorldLike, name: str, sha: str, message: str) -> None:
 @then("no deploy was caused by a BranchPushed")
 def no_deploy_from_push(world: WorldLike) -> None:
     """Previews are left to synchronize: no deploy request descends from a push."""
-    pushes = {e["detail"]["metadata"]["event_id"] for e in world.events("BranchPushed")}
+    pushes = {e.event_id for e in world.events("BranchPushed")}
     assert pushes
     assert all(d["metadata"]["causation_id"] not in pushes for d in q.details(world, "EnvironmentDeployRequested"))

@@ -4,12 +4,13 @@ Services depend only on these protocols; `sim/fakes/` implements them in memory,
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from events import Event
+from ports.edges import Arrival, Edge
 from ports.outside import DNS, BlobStore, Clock, FlyIO, FlyIOError, GitHub, Ids, KeyService
-from ports.state import Apps, Dedupe, Environments, Feed, KeyValue, SecretStore
+from ports.state import Apps, Environments, Feed, KeyValue, SecretStore
 from ports.values import (
     App,
     BranchHead,
@@ -20,7 +21,6 @@ from ports.values import (
     MachineSpec,
     RuntimeReport,
     StoredSecret,
-    WebhookDelivery,
 )
 
 
@@ -48,7 +48,6 @@ class Ports:
     apps: Apps
     environments: Environments
     secrets: SecretStore
-    dedupe: Dedupe
     kv: KeyValue
     feed: Feed
     settings: Settings = Settings()
@@ -59,22 +58,25 @@ Handler = Callable[[Any, Ports], Sequence[Event]]
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """A service as the buses see it: its name and, per received event class, its handler."""
+    """A service as the buses see it: its name, per received event class its handler, and its edges (the
+    doors from outside the bus it owns, by name)."""
 
     name: str
     handlers: Mapping[type[Event], Handler]
+    edges: Mapping[str, Edge] = field(default_factory=dict)
 
 
 __all__ = [
     "DNS",
     "App",
     "Apps",
+    "Arrival",
     "BlobStore",
     "BranchHead",
     "Clock",
     "CommentRef",
-    "Dedupe",
     "DnsEntry",
+    "Edge",
     "Environment",
     "Environments",
     "Feed",
@@ -93,5 +95,4 @@ __all__ = [
     "ServiceDefinition",
     "Settings",
     "StoredSecret",
-    "WebhookDelivery",
 ]

@@ -1,4 +1,4 @@
-"""Ports to wing.cloud's own state: tables owned by one service each, dedupe keys and the console feed."""
+"""Ports to wing.cloud's own state: tables owned by one service each and the console feed."""
 
 from __future__ import annotations
 
@@ -50,14 +50,6 @@ class SecretStore(Protocol):
     def list(self, app_id: str) -> list[StoredSecret]: ...
 
     def delete(self, app_id: str, environment_type: str, name: str) -> bool: ...
-
-
-class Dedupe(Protocol):
-    """Idempotency keys: the bus offers this to handlers, keyed on event id (or delivery id at the edge)."""
-
-    def first_time(self, key: str) -> bool:
-        """Record key; True only the first time it is seen."""
-        ...
 
 
 class KeyValue(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from events.models import EnvironmentStatus, EnvironmentType
+from events.models import Endpoint, EnvironmentStatus, EnvironmentType, TestResult
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,10 @@ class Environment:
     title: str | None = None
     deployment_id: str | None = None
     deployed_sha: str | None = None  # the sha of the current deployment; redeploys are idempotent per sha
-    endpoints: tuple[tuple[str, str], ...] = ()  # (label, url)
-    test_results: tuple[tuple[str, bool, str | None], ...] = ()  # (path, passed, error)
+    endpoints: tuple[Endpoint, ...] = ()
+    test_results: tuple[TestResult, ...] = ()
     error_message: str | None = None
     fly_app_name: str | None = None
-
-
-@dataclass(frozen=True)
-class WebhookDelivery:
-    """One GitHub webhook as received: the event name header, the delivery id and the raw body."""
-
-    event: str
-    delivery_id: str
-    body: bytes
 
 
 @dataclass(frozen=True)
@@ -108,11 +99,16 @@ class FeedItem:
 
 @dataclass(frozen=True)
 class RuntimeReport:
-    """A status callback from the runtime, after its token was verified by the edge."""
+    """A status callback from the runtime, as its JSON body says (the door checked its token).
+
+    `correlation_id` is the one the deployment was started under (the runtime got it in its environment), so
+    its reports join the trace of what caused the deployment; without it they are correlated by deployment.
+    """
 
     environment_id: str
     deployment_id: str
     status: str
-    test_results: tuple[tuple[str, bool, str | None], ...] = ()
-    endpoints: tuple[tuple[str, str], ...] = ()
+    test_results: tuple[TestResult, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
     error_message: str | None = None
+    correlation_id: str | None = None

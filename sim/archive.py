@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+
+from bus.envelope import Envelope
 
 
 @dataclass(frozen=True)
 class Archived:
     at: datetime
-    envelope: dict[str, Any] = field(repr=False)
+    envelope: Envelope = field(repr=False)
 
 
 class Archive:
@@ -20,7 +21,7 @@ class Archive:
     def __init__(self) -> None:
         self._entries: list[Archived] = []
 
-    def add(self, at: datetime, envelope: dict[str, Any]) -> None:
+    def add(self, at: datetime, envelope: Envelope) -> None:
         self._entries.append(Archived(at, envelope))
 
     def window(self, start: datetime, end: datetime) -> Iterator[Archived]:
@@ -29,7 +30,7 @@ class Archive:
             raise ValueError(f"a replay window needs start < end, got {start.isoformat()} .. {end.isoformat()}")
         return (entry for entry in self._entries if start <= entry.at < end)
 
-    def envelopes(self) -> list[dict[str, Any]]:
+    def envelopes(self) -> list[Envelope]:
         return [entry.envelope for entry in self._entries]
 
     def __len__(self) -> int:

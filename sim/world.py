@@ -1,11 +1,12 @@
-"""The simulator's composition root: every wing.cloud service on one in-process bus, over fakes.
+"""Worlds: a running wing.cloud as the scenarios drive it, on any backend; and the simulator's own.
 
-`World` builds Ports from `sim.fakes`, registers `services.ALL_SERVICES`, schedules the cleaner and runs
-the GitHub preflight, then offers the edges a real deployment has (webhooks, the API, the runtime's status
-callback) as methods. Edge methods publish and return; `run()` delivers until quiet, playing the fake
-runtime's reports as it goes, so a scenario reaches `running` by itself.
+`WorldLike` is what the feature files drive. `FrontDoor` is written once for every backend: the doors (a
+GitHub delivery, a runtime report: admitted as the HTTP door admits them, then handed to the backend like
+any parcel) and the API's commands (run in one unit of work with their events). A backend supplies only
+`_arrive`, `_command`, `_service_ports` and `settle`.
 
-`WorldLike` is the interface the feature files drive; other backends (the AWS adapter) implement it too.
+`World` is the simulator's composition root: ports from `sim.fakes`, every service on one in-process bus,
+the hourly cleaner and the GitHub preflight; `run()` settles the bus and plays the fake runtime's reports.
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from bus.deadletters import DeadLetter
+from bus.envelope import Envelope
 from bus.trace import TraceRecord
 from events import Event
-from ports import App, Environment, FeedItem, Ports, RuntimeReport, Settings, WebhookDelivery
+from ports import App, Arrival, Environment, FeedItem, Ports, RuntimeReport, Settings
+from ports.codec import to_json
 from services import ALL_SERVICES, api, apps, cleaner, github, logs, runtime, secrets
 from sim.bus import Bus
 from sim.chaos import ChaosConfig
 from sim.clock import VirtualClock
 from sim.fakes import EPOCH, FakeDNS, FakeFlyIO, FakeGitHub, Fakes, RuntimeScript
+from sim.player import play_until_quiet
 from spec.contract import Contract
 
-Envelope = dict[str, Any]
-
-__all__ = ["EPOCH", "World", "WorldLike"]
+__all__ = ["EPOCH", "FrontDoor", "World", "WorldLike"]
+R = TypeVar("R")
 
 
 class WorldLike(Protocol):
@@ -44,7 +47,7 @@ class WorldLike(Protocol):
     dns: FakeDNS
     settings: Settings
 
-    # --- edges: each publishes and returns; run() delivers -------------------------------------------------
+    # --- ways in: each hands over and returns; run() delivers -------------------------------------------------
     def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str: ...
     def create_app(
         self,
@@ -81,27 +84,49 @@ class WorldLike(Protocol):
     def stored_secret_bytes(self) -> list[bytes]: ...
 
 
-class Edges(ABC):
-    """The edges of a running wing.cloud, written once for every backend.
-
-    Each edge calls the owning service's entry point with that service's ports and publishes what it
-    returns; a backend supplies only `_edge` (how it does that) and `_service_ports` (read-only calls).
-    """
+class FrontDoor(ABC):
+    """The ways into a running wing.cloud, written once for every backend."""
 
     flyio: FakeFlyIO
 
     @abstractmethod
-    def _edge(self, service: str, work: Callable[[Ports], Sequence[Event]], correlation_id: str | None = None) -> str:
-        """Run `work` with the service's ports and publish its events; return the correlation id."""
+    def _arrive(self, arrival: Arrival) -> None:
+        """Hand an admitted arrival to the backend (its inbox, its agenda, its ingress function)."""
+
+    @abstractmethod
+    def _command(self, service: str, work: Callable[[Ports], tuple[R, Sequence[Event]]], correlation_id: str) -> R:
+        """Run an API command with the service's ports, its events published in the same unit of work."""
 
     @abstractmethod
     def _service_ports(self, service: str) -> Ports:
         """The service's ports, for read-only calls."""
 
+    @abstractmethod
+    def _new_request_id(self) -> str:
+        """A correlation id for an API request."""
+
+    @abstractmethod
+    def now(self) -> datetime: ...
+
+    # --- doors ---------------------------------------------------------------------------------------------
+
     def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str:
-        """A verified GitHub delivery; raises WebhookRejectedError for one the app cannot accept."""
-        delivery = WebhookDelivery(event=event_name, delivery_id=delivery_id, body=body)
-        return self._edge("github", lambda ports: github.ingest_webhook(delivery, ports), delivery_id)
+        """A verified GitHub delivery; raises WebhookRejectedError where the HTTP door answers 400."""
+        arrival = Arrival("webhook", delivery_id, event_name, body, delivery_id, self.now())
+        github.WEBHOOKS.admit(arrival)
+        self._arrive(arrival)
+        return delivery_id
+
+    def report(self, report: RuntimeReport) -> None:
+        """The runtime's status callback (its token checked); raises InvalidReportError where the door answers
+        400. Correlated as the deployment it reports on was (or by the deployment, when the runtime says not)."""
+        body = to_json(report)
+        correlation_id = report.correlation_id or report.deployment_id
+        arrival = Arrival("report", self._new_request_id(), report.status, body, correlation_id, self.now())
+        runtime.REPORTS.admit(arrival)
+        self._arrive(arrival)
+
+    # --- the API's commands ----------------------------------------------------------------------------------
 
     def create_app(
         self,
@@ -113,40 +138,37 @@ class Edges(ABC):
         entrypoint: str = "main.w",
         installation_id: int = 1,
     ) -> App:
-        created: list[App] = []
+        def work(ports: Ports) -> tuple[App, list[Event]]:
+            return apps.create_app(owner, name, repository, default_branch, entrypoint, installation_id, ports)
 
-        def work(ports: Ports) -> Sequence[Event]:
-            app, published = apps.create_app(
-                owner, name, repository, default_branch, entrypoint, installation_id, ports
-            )
-            created.append(app)
-            return published
-
-        self._edge("apps", work)
-        return created[0]
+        return self._command("apps", work, self._new_request_id())
 
     def delete_app(self, app_id: str) -> None:
-        self._edge("apps", lambda ports: apps.delete_app(app_id, ports)[1])
+        self._command("apps", lambda ports: apps.delete_app(app_id, ports), self._new_request_id())
 
     def change_entrypoint(self, app_id: str, entrypoint: str) -> None:
-        self._edge("apps", lambda ports: apps.change_entrypoint(app_id, entrypoint, ports)[1])
+        self._command("apps", lambda ports: apps.change_entrypoint(app_id, entrypoint, ports), self._new_request_id())
 
     def request_redeploy(self, environment_id: str, user: str) -> None:
         """Raises RedeployRefusedError / UnknownEnvironmentError as the API would answer 409 / 404."""
-        self._edge("api", lambda ports: api.request_redeploy(environment_id, user, ports))
+        self._command(
+            "api", lambda ports: (None, api.request_redeploy(environment_id, user, ports)), self._new_request_id()
+        )
 
     def create_secret(self, app_id: str, environment_type: str, name: str, value: str) -> None:
-        self._edge("secrets", lambda ports: secrets.create_secret(app_id, environment_type, name, value, ports))
+        def work(ports: Ports) -> tuple[None, list[Event]]:
+            return None, secrets.create_secret(app_id, environment_type, name, value, ports)
+
+        self._command("secrets", work, self._new_request_id())
 
     def delete_secret(self, app_id: str, environment_type: str, name: str) -> None:
-        self._edge("secrets", lambda ports: secrets.delete_secret(app_id, environment_type, name, ports))
+        def work(ports: Ports) -> tuple[None, list[Event]]:
+            return None, secrets.delete_secret(app_id, environment_type, name, ports)
+
+        self._command("secrets", work, self._new_request_id())
 
     def list_secrets(self, app_id: str) -> list[secrets.SecretView]:
         return secrets.list_secrets(app_id, self._service_ports("secrets"))
-
-    def report(self, report: RuntimeReport) -> None:
-        """The runtime's status callback; correlated by deployment, so a deployment's reports trace together."""
-        self._edge("runtime", lambda ports: runtime.accept_report(report, ports), report.deployment_id)
 
     def use_runtime_script(self, script: RuntimeScript) -> None:
         """What machines started from now on report."""
@@ -158,7 +180,7 @@ def _contract() -> Contract:
     return Contract.load()
 
 
-class World(Edges):
+class World(FrontDoor):
     """wing.cloud in one process: the bus, every service, fakes of everything outside."""
 
     def __init__(
@@ -181,26 +203,25 @@ class World(Edges):
         self.bus.schedule("cleaner", cleaner.SCHEDULE, lambda: cleaner.emit_cleanup_due(self.ports))
         github.sync_webhook_url(f"{self.settings.console_url}/webhooks/github", self.ports)
 
-    # --- edges (shared in Edges) ---------------------------------------------------------------------------
+    # --- ways in (shared in FrontDoor) ---------------------------------------------------------------------
 
-    def _edge(self, service: str, work: Callable[[Ports], Sequence[Event]], correlation_id: str | None = None) -> str:
-        correlation_id = correlation_id or self.ports.ids.new("req")
-        published = work(self.ports)
-        if published:
-            self.bus.publish(service, published, correlation_id=correlation_id)
-        return correlation_id
+    def _arrive(self, arrival: Arrival) -> None:
+        self.bus.arrive(arrival)
+
+    def _command(self, service: str, work: Callable[[Ports], tuple[R, Sequence[Event]]], correlation_id: str) -> R:
+        return self.bus.command(service, work, correlation_id=correlation_id)
 
     def _service_ports(self, service: str) -> Ports:
         return self.ports
 
+    def _new_request_id(self) -> str:
+        return self.ports.ids.new("req")
+
     # --- time ----------------------------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Deliver until quiet; then let the fake runtime send its next report, and again, until all is quiet."""
-        self.bus.run_until_quiet()
-        while (report := self.flyio.take_report()) is not None:
-            self.report(report)
-            self.bus.run_until_quiet()
+        """Deliver until quiet, letting the fake runtime send each report it has, until all is quiet."""
+        play_until_quiet(self.flyio, self.report, self.bus.run_until_quiet)
 
     def advance(self, delta: timedelta) -> None:
         """Let `delta` of virtual time pass (hourly schedules fire), running everything due on the way."""
@@ -227,7 +248,7 @@ class World(Edges):
 
     def events(self, detail_type: str | None = None) -> list[Envelope]:
         """Every published envelope (the bus archive), in publish order; optionally of one detail-type."""
-        return [e for e in self.bus.archive if detail_type is None or e["detail-type"] == detail_type]
+        return [e for e in self.bus.archive if detail_type is None or e.detail_type == detail_type]
 
     def trace(self) -> list[TraceRecord]:
         return self.bus.trace.records()

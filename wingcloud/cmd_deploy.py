@@ -54,10 +54,10 @@ def deploy(
         return
     import boto3
 
-    from adapters.eventbridge import package
-    from adapters.eventbridge.deploy import DeployError
-    from adapters.eventbridge.deploy import deploy as deploy_stack
-    from adapters.eventbridge.runtime import AwsClients
+    from adapters.eventbridge.function.wiring import AwsClients
+    from adapters.eventbridge.stack import package
+    from adapters.eventbridge.stack.deploy import DeployError
+    from adapters.eventbridge.stack.deploy import deploy as deploy_stack
     from spec.contract import Contract
 
     session = boto3.session.Session(region_name=region)
@@ -96,7 +96,7 @@ def template(
     if format != "cloudformation":
         err.print(f"[red]unknown format[/red] {format!r}: only `cloudformation` is supported")
         raise typer.Exit(2)
-    from adapters.eventbridge.template import render
+    from adapters.eventbridge.stack.template import render
     from spec.contract import Contract
 
     text = render(Contract.load())

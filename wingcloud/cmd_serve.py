@@ -40,8 +40,9 @@ def serve(
     """Run every service locally: webhooks, runtime reports, the REST API and the console, on SQLite."""
     import uvicorn
 
+    from adapters.local.db import SchemaVersionError
     from adapters.local.server import create_app
-    from adapters.local.system import build_system
+    from wingcloud.outside import local_system
 
     _configure_logging(quiet)
     settings = _settings()
@@ -50,7 +51,10 @@ def serve(
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
-    system = build_system(settings, data_dir, f"http://{shown}:{bound}")
+    try:
+        system = local_system(settings, data_dir, f"http://{shown}:{bound}")
+    except SchemaVersionError as error:
+        raise CommandError(str(error)) from None
     app = create_app(
         system, on_ready=lambda: _banner(system, data_dir, host, bound), request_log=None if quiet else sys.stderr
     )
@@ -157,7 +161,7 @@ def _banner(system: System, data_dir: Path, host: str, port: int) -> None:
         lines.append("  webhook secret: from WINGCLOUD_GITHUB_WEBHOOK_SECRET")
     else:
         lines.append(f"  webhook secret: kept in {data_dir / 'credentials.json'} (webhook_secret)")
-    lines.append("  outside world: " + ", ".join(f"{k}={v}" for k, v in system.outside.items()))
+    lines.append("  outside world: " + ", ".join(f"{k}={v}" for k, v in system.outside.described.items()))
     lines.append(f"  API docs:     {base}/api/openapi.json")
     lines.append(
         "  try:          wingcloud trigger pull_request.opened --repository OWNER/REPO --branch BRANCH"

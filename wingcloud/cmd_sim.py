@@ -93,6 +93,8 @@ def _timeline(world: World, *, every: bool) -> None:
         if record.kind == "published" and not every:
             targets = ", ".join(dict.fromkeys(delivered.get(record.event_id, []))) or "nobody"
             line = f"{stamp}  {record.detail_type:<28} {record.source_service:<13} -> {targets}"
+        elif record.kind == "delivered" and record.envelope is None and not every:  # through a door
+            line = f"{stamp}  {record.detail_type:<28} {record.source_service:<13} -> {record.target_service}"
         elif every or record.kind != "delivered" or record.note:
             arrow = f"-> {record.target_service}" if record.target_service else ""
             line = f"{stamp}  {record.kind:<15} {record.detail_type:<28} {record.source_service:<13} {arrow}"
@@ -107,5 +109,5 @@ def _environments(world: World, title: str) -> None:
     for column in ("environment", "type", "branch", "status", "endpoints"):
         table.add_column(column)
     for env in world.environments():
-        table.add_row(env.id, env.type, env.branch, env.status, " ".join(url for _, url in env.endpoints))
+        table.add_row(env.id, env.type, env.branch, env.status, " ".join(e.url for e in env.endpoints))
     out.print(table)

@@ -171,9 +171,7 @@ def dead_letters_route(system: SystemDep) -> list[DeadLetterView]:
 )
 def redrive_route(letter_id: str, system: SystemDep) -> Redriven:
     """Deliver a dead letter again, with fresh attempts."""
-    with system.db.writing() as conn:
-        outbox.redrive(conn, letter_id)
-    system.committed()
+    system.redrive(letter_id)
     return Redriven(id=letter_id)
 
 
@@ -207,7 +205,7 @@ def services_route(system: SystemDep) -> ServicesView:
         )
         for definition in system.services
     ]
-    return ServicesView(services=services, outside=system.outside)
+    return ServicesView(services=services, outside=system.outside.described)
 
 
 router.include_router(SECRETS)

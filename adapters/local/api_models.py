@@ -8,7 +8,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from ports.codec import to_data
 from ports.values import App, Environment
+
+# What the API leaves out of a stored value, and why: everything else is shown as the codec stores it.
+LEFT_OUT: dict[type, frozenset[str]] = {
+    App: frozenset(),
+    Environment: frozenset(
+        {
+            "deployed_sha",  # the environment manager's idempotency bookkeeping; `sha` is what runs
+            "fly_app_name",  # the runtime's name for it at fly.io; the API speaks of environments
+        }
+    ),
+}
+
+
+def shown(value: App | Environment) -> dict[str, Any]:
+    """A stored value as the API shows it: the one codec's data, minus what `LEFT_OUT` says."""
+    return {k: v for k, v in to_data(value).items() if k not in LEFT_OUT[type(value)]}
 
 
 class _Body(BaseModel):
@@ -58,19 +75,11 @@ class AppView(BaseModel):
     created_at: str
     last_commit_sha: str | None
 
+    last_commit_message: str | None
+
     @classmethod
     def of(cls, app: App) -> AppView:
-        return cls(
-            id=app.id,
-            name=app.name,
-            owner=app.owner,
-            repository=app.repository,
-            default_branch=app.default_branch,
-            entrypoint=app.entrypoint,
-            installation_id=app.installation_id,
-            created_at=app.created_at.isoformat(),
-            last_commit_sha=app.last_commit_sha,
-        )
+        return cls.model_validate(shown(app))
 
 
 class DeletedApp(AppView):
@@ -105,27 +114,12 @@ class EnvironmentView(BaseModel):
     title: str | None
     test_results: list[TestResultView]
     error_message: str | None
+    created_at: str
     updated_at: str
 
     @classmethod
     def of(cls, env: Environment) -> EnvironmentView:
-        return cls(
-            id=env.id,
-            app_id=env.app_id,
-            type=env.type.value,
-            repository=env.repository,
-            branch=env.branch,
-            sha=env.sha,
-            status=env.status.value,
-            deployment_id=env.deployment_id,
-            url=env.endpoints[0][1] if env.endpoints else None,
-            endpoints=[EndpointView(label=label, url=url) for label, url in env.endpoints],
-            pr_number=env.pr_number,
-            title=env.title,
-            test_results=[TestResultView(path=p, passed=ok, error=e) for p, ok, e in env.test_results],
-            error_message=env.error_message,
-            updated_at=env.updated_at.isoformat(),
-        )
+        return cls.model_validate({**shown(env), "url": env.endpoints[0].url if env.endpoints else None})
 
 
 class RedeployAccepted(BaseModel):
@@ -157,7 +151,7 @@ class SecretDeletedView(SecretCreatedView):
 
 class DeadLetterView(BaseModel):
     id: str
-    rule: str | None
+    target: str | None
     service: str | None
     event_id: str | None
     detail_type: str | None
@@ -198,7 +192,7 @@ class TraceRecordView(BaseModel):
     detail_type: str
     source_service: str
     target_service: str | None
-    rule: str | None
+    target: str | None = Field(description="The rule (`<service>--<message>`) or the door (`<service>--<door>`)")
     attempt: int
     error: str | None
 

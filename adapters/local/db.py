@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+SCHEMA_VERSION = 2  # 2: the delivery kernel (a ledger of handled parcels, arrivals keyed by their door)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS apps (id TEXT PRIMARY KEY, repository_lc TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS apps_by_repository ON apps (repository_lc);
@@ -18,7 +19,7 @@ CREATE INDEX IF NOT EXISTS environments_by_app ON environments (app_id, type, br
 CREATE TABLE IF NOT EXISTS secrets (
     app_id TEXT NOT NULL, environment_type TEXT NOT NULL, name TEXT NOT NULL, ciphertext BLOB NOT NULL,
     wrapped_key BLOB NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (app_id, environment_type, name));
-CREATE TABLE IF NOT EXISTS dedupe (key TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS handled (target TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (target, key));
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS feed (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, subject TEXT, summary TEXT, at TEXT, data TEXT);
@@ -30,24 +31,26 @@ CREATE TABLE IF NOT EXISTS events (
     envelope TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_correlation ON events (correlation_id);
 CREATE TABLE IF NOT EXISTS deliveries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, ref TEXT NOT NULL, rule TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, ref TEXT NOT NULL, target TEXT NOT NULL,
     service TEXT NOT NULL, correlation_id TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL, next_due REAL NOT NULL, last_error TEXT,
-    UNIQUE (kind, ref, rule));
+    UNIQUE (kind, ref, target));
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_due);
 CREATE TABLE IF NOT EXISTS dead_letters (
-    id TEXT PRIMARY KEY, delivery_id INTEGER, rule TEXT, service TEXT, event_id TEXT, detail_type TEXT,
-    envelope TEXT NOT NULL, error_code TEXT NOT NULL, error_message TEXT NOT NULL, exhausted_condition TEXT,
-    attempts INTEGER NOT NULL, at TEXT NOT NULL, redriven_at TEXT);
+    id TEXT PRIMARY KEY, delivery_id INTEGER, target TEXT, service TEXT, event_id TEXT, detail_type TEXT,
+    parcel TEXT NOT NULL, correlation_id TEXT NOT NULL, error_code TEXT NOT NULL, error_message TEXT NOT NULL,
+    exhausted_condition TEXT, attempts INTEGER NOT NULL, at TEXT NOT NULL, redriven_at TEXT);
 CREATE TABLE IF NOT EXISTS trace (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, event_id TEXT NOT NULL,
-    detail_type TEXT NOT NULL, source_service TEXT NOT NULL, target_service TEXT, rule TEXT,
+    detail_type TEXT NOT NULL, source_service TEXT NOT NULL, target_service TEXT, target TEXT,
     correlation_id TEXT NOT NULL, causation_id TEXT, attempt INTEGER NOT NULL, error TEXT);
 CREATE INDEX IF NOT EXISTS trace_by_correlation ON trace (correlation_id);
-CREATE TABLE IF NOT EXISTS deployments (
-    deployment_id TEXT PRIMARY KEY, environment_id TEXT NOT NULL, correlation_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 """
+
+
+class SchemaVersionError(RuntimeError):
+    """The file was made by another version of wingcloud, with tables this one cannot read."""
 
 
 class Database:
@@ -58,8 +61,17 @@ class Database:
     per commit.
     """
 
-    def __init__(self, path: Path, *, durable: bool = False, schema: str = SCHEMA, autocheckpoint: bool = True) -> None:
-        """`autocheckpoint=False`: commits never checkpoint; the owner runs `PRAGMA wal_checkpoint` itself."""
+    def __init__(
+        self,
+        path: Path,
+        *,
+        durable: bool = False,
+        schema: str = SCHEMA,
+        version: int = SCHEMA_VERSION,
+        autocheckpoint: bool = True,
+    ) -> None:
+        """`autocheckpoint=False`: commits never checkpoint; the owner runs `PRAGMA wal_checkpoint` itself.
+        A file made with another schema `version` is refused (SchemaVersionError), never half-used."""
         self.path = path
         self._synchronous = "FULL" if durable else "NORMAL"
         self._autocheckpoint = autocheckpoint
@@ -67,7 +79,15 @@ class Database:
         self._write_lock = FairLock()
         conn = self.connect()
         try:
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if tables and found != version:
+                raise SchemaVersionError(
+                    f"{path} was made by another version of wingcloud (schema {found}, this one reads {version}): "
+                    "move the data dir away (or delete it) and start again"
+                )
             conn.executescript(schema)
+            conn.execute(f"PRAGMA user_version = {int(version)}")
         finally:
             conn.close()
 

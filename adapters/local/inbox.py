@@ -27,40 +27,25 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from adapters.local import outbox
 from adapters.local.db import Database
+from bus.delivery import Target
+from ports import Arrival
 
 log = logging.getLogger("wingcloud.inbox")
 _MAX_BATCH = 512
 _CURSOR = "inbox"
 CHECKPOINT_EVERY = 0.5  # seconds between passive checkpoints while arrivals come in
 
+VERSION = 2  # 2: arrivals are kept by their key (door and id)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS arrivals (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, name TEXT NOT NULL,
     body BLOB NOT NULL, correlation_id TEXT NOT NULL, received_at TEXT NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class Arrival:
-    kind: str  # outbox.WEBHOOK or outbox.REPORT
-    id: str  # X-GitHub-Delivery, or a report id
-    name: str  # X-GitHub-Event, or the reported status
-    body: bytes
-    correlation_id: str
-
-
-@dataclass(frozen=True)
-class Stored:
-    """An arrival as its delivery reads it back."""
-
-    name: str
-    body: bytes
-    received_at: str
 
 
 class InboxClosedError(RuntimeError):
@@ -128,33 +113,33 @@ class Inbox:
 
     def _commit(self, arrivals: list[Arrival]) -> list[bool]:
         results = self._store(arrivals)
-        if any(arrival.kind == outbox.WEBHOOK for arrival in arrivals):
+        if any(arrival.door == "webhook" for arrival in arrivals):
             self.last_arrival = time.monotonic()
         self._dirty.set()
         self._on_commit()
         return results
 
     def _store(self, arrivals: list[Arrival]) -> list[bool]:
-        """One transaction of three statements whatever the batch size; True for each arrival stored."""
-        received = outbox.iso(outbox.now_ts())
+        """One transaction of three statements whatever the batch size; True for each arrival stored. An
+        arrival is known by its key (door and id): a report cannot shadow a webhook with the same id."""
         with self._db.writing() as conn:
             known = {
                 row[0]
                 for row in conn.execute(
                     "SELECT id FROM arrivals WHERE id IN (SELECT value FROM json_each(?))",
-                    (json.dumps([a.id for a in arrivals]),),
+                    (json.dumps([a.key for a in arrivals]),),
                 )
             }
             fresh: dict[str, Arrival] = {}
             stored = []
             for a in arrivals:
-                new = a.id not in known and a.id not in fresh
+                new = a.key not in known and a.key not in fresh
                 if new:
-                    fresh[a.id] = a
+                    fresh[a.key] = a
                 stored.append(new)
             conn.executemany(
                 "INSERT INTO arrivals (id, kind, name, body, correlation_id, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(a.id, a.kind, a.name, a.body, a.correlation_id, received) for a in fresh.values()],
+                [(a.key, a.door, a.name, a.body, a.correlation_id, a.received_at.isoformat()) for a in fresh.values()],
             )
         return stored
 
@@ -174,10 +159,10 @@ class Inbox:
         except sqlite3.Error:
             log.exception("inbox checkpoint failed; the next one retries")
 
-    def move_arrivals(self, conn: sqlite3.Connection, limit: int = _MAX_BATCH) -> int:
-        """Inside a write transaction on the main database: enqueue a delivery for each arrival past the cursor
-        and advance the cursor; returns how many moved. Bodies stay here (`arrival`): copying them into the
-        main database wrote every webhook twice more (its WAL, then its checkpoint)."""
+    def move_arrivals(self, conn: sqlite3.Connection, doors: Mapping[str, Target], limit: int = _MAX_BATCH) -> int:
+        """Inside a write transaction on the main database: enqueue a delivery to its door's edge for each
+        arrival past the cursor and advance the cursor; returns how many moved. Bodies stay here (`arrival`):
+        copying them into the main database wrote every webhook twice more (its WAL, then its checkpoint)."""
         rows = (
             self._db.connection()
             .execute(
@@ -186,9 +171,9 @@ class Inbox:
             )
             .fetchall()
         )
-        now = outbox.now_ts()
         for row in rows:
-            outbox.enqueue_edge(conn, row["kind"], row["id"], row["correlation_id"], now)
+            target = doors[row["kind"]]
+            outbox.enqueue_arrival(conn, row["id"], target.name, target.service, row["correlation_id"])
         if rows:
             conn.execute(
                 "INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
@@ -196,18 +181,22 @@ class Inbox:
             )
         return len(rows)
 
-    def arrival(self, arrival_id: str) -> Stored:
-        """A stored arrival, for its delivery (arrivals are immutable once committed)."""
+    def arrival(self, key: str) -> Arrival:
+        """A stored arrival by its key, for its delivery (arrivals are immutable once committed)."""
         row = (
             self._db.connection()
-            .execute("SELECT name, body, received_at FROM arrivals WHERE id = ?", (arrival_id,))
+            .execute("SELECT kind, name, body, correlation_id, received_at FROM arrivals WHERE id = ?", (key,))
             .fetchone()
         )
         if row is None:
-            raise LookupError(f"arrival {arrival_id!r} is not in {self._db.path}")
+            raise LookupError(f"arrival {key!r} is not in {self._db.path}")
         if not row["body"]:
-            raise LookupError(f"the body of arrival {arrival_id!r} was pruned (its deliveries were done)")
-        return Stored(row["name"], bytes(row["body"]), row["received_at"])
+            raise LookupError(f"the body of arrival {key!r} was pruned (its deliveries were done)")
+        door = str(row["kind"])
+        received = datetime.fromisoformat(row["received_at"])
+        return Arrival(
+            door, key.removeprefix(f"{door}:"), row["name"], bytes(row["body"]), row["correlation_id"], received
+        )
 
     def prune_bodies(self, main: sqlite3.Connection, received_before: str, page: int = 500) -> int:
         """Empty the bodies of arrivals received before `received_before` (ISO time), taken in, and whose
@@ -231,9 +220,9 @@ class Inbox:
             unfinished = {
                 row[0]
                 for row in main.execute(
-                    "SELECT ref FROM deliveries WHERE kind IN (?, ?) AND status != 'done'"
+                    "SELECT ref FROM deliveries WHERE kind = ? AND status != 'done'"
                     " AND ref IN (SELECT value FROM json_each(?))",
-                    (outbox.WEBHOOK, outbox.REPORT, json.dumps(ids)),
+                    (outbox.ARRIVAL, json.dumps(ids)),
                 )
             }
             done = [(i,) for i in ids if i not in unfinished]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -13,13 +14,13 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.github.webhooks import SignatureError, verify_signature
-from adapters.local import outbox
-from adapters.local.edges import report_from_json
 from adapters.local.errors import ApiError, note_refusal
-from adapters.local.inbox import Arrival, InboxClosedError
+from adapters.local.inbox import InboxClosedError
 from adapters.local.reports import Verdict, verdict
-from adapters.local.system import System
-from ports import RuntimeReport
+from adapters.local.system import System, report_arrival
+from ports import Arrival
+from services.github import WebhookRejectedError
+from services.runtime import InvalidReportError, read_report
 
 log = logging.getLogger("wingcloud.webhooks")
 PATH = "/webhooks/github"
@@ -99,14 +100,13 @@ async def _accept_webhook(system: System, headers: dict[bytes, bytes], body: byt
     assert event is not None and delivery is not None
     if len(delivery) > 100:
         raise ApiError(400, f"X-GitHub-Delivery is {len(delivery)} characters; at most 100", "invalid_header")
-    try:
-        payload = orjson.loads(body)  # only checked here (the worker parses it again): orjson, 2x json's speed
-    except orjson.JSONDecodeError as error:
-        raise ApiError(400, f"body is not JSON: {error}", "malformed_json") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, f"body must be a JSON object, got {type(payload).__name__}", "malformed_json")
     delivery_id = delivery.decode("latin-1")
-    stored = await _store(system, Arrival(outbox.WEBHOOK, delivery_id, event.decode("latin-1"), body, delivery_id))
+    arrival = Arrival("webhook", delivery_id, event.decode("latin-1"), body, delivery_id, datetime.now(UTC))
+    try:
+        system.admit(arrival)  # what can never become an event is refused now, not dead-lettered later
+    except WebhookRejectedError as error:
+        raise ApiError(400, str(error), error.code) from None
+    stored = await _store(system, arrival)
     if not stored:
         return 200, {"delivery_id": delivery_id, "duplicate": True}
     return 202, {"delivery_id": delivery_id, "accepted": True}
@@ -117,16 +117,19 @@ async def runtime_report(request: Request) -> JSONResponse:
     system: System = request.app.state.system
     body = await read_body(request.receive, dict(request.scope["headers"]).get(b"content-length"), 1024 * 1024)
     try:
-        report = report_from_json(body)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise ApiError(400, f"report is not valid JSON of a report: {error}", "malformed_report") from None
+        report = read_report(body)
+    except InvalidReportError as error:
+        raise ApiError(400, str(error), "malformed_report") from None
     token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not system.tokens.valid(report.environment_id, report.deployment_id, token):
         raise ApiError(401, "the token is not the one issued for this environment and deployment", "invalid_token")
-    _check_report(report, system)
     report_id = request.headers.get("idempotency-key") or f"rep_{uuid.uuid4().hex}"
-    judged = await run_in_threadpool(lambda: verdict(system.db.connection(), report))
-    arrival = await run_in_threadpool(system.report_arrival, report, report_id)
+    arrival = report_arrival(report, report_id, body)
+    try:
+        system.admit(arrival)
+    except InvalidReportError as error:
+        raise ApiError(400, str(error), "invalid_report") from None
+    judged = await run_in_threadpool(verdict, system.ports.environments, report)
     stored = await _store(system, arrival)
     if judged is Verdict.STALE:
         raise ApiError(
@@ -143,13 +146,3 @@ async def _store(system: System, arrival: Arrival) -> bool:
         return await system.inbox.accept(arrival)
     except InboxClosedError:
         raise ApiError(503, "wingcloud is shutting down; nothing was stored, send it again", "unavailable") from None
-
-
-def _check_report(report: RuntimeReport, system: System) -> None:
-    """Translate it once here so a malformed report is a 400 now, not a dead letter later."""
-    from services.runtime.reports import InvalidReportError, accept_report
-
-    try:
-        accept_report(report, system.ports)
-    except InvalidReportError as error:
-        raise ApiError(400, str(error), "invalid_report") from None

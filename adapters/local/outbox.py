@@ -12,17 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bus.deadletters import DeadLetter
-from bus.routing import Envelope, Router, service_of
+from bus.envelope import Envelope
+from bus.errors import RedriveError
+from bus.routing import Router
+from bus.trace import TraceKind, record
+from ports import Arrival
 
 EVENT = "event"  # a delivery of an archived envelope to one rule's target
-WEBHOOK = "webhook"  # a GitHub delivery in the inbox, for the github service's ingress
-REPORT = "report"  # a runtime status report in the inbox, for the runtime service's ingress
+ARRIVAL = "arrival"  # a delivery of an arrival in the inbox to its door's edge
 
-EDGE_RULES = {WEBHOOK: ("github--webhook", "github"), REPORT: ("runtime--report", "runtime")}
-
-
-class RedriveError(ValueError):
-    """A dead letter cannot be redriven: unknown id, already redriven, or rejected at publish."""
+__all__ = ["ARRIVAL", "EVENT", "DueDelivery", "RedriveError"]
 
 
 def now_ts() -> float:
@@ -37,8 +36,8 @@ def iso(ts: float) -> str:
 class DueDelivery:
     id: int
     kind: str
-    ref: str
-    rule: str
+    ref: str  # the event id, or the arrival's key
+    target: str
     service: str
     correlation_id: str
     attempts: int
@@ -47,30 +46,41 @@ class DueDelivery:
 
 def trace(
     conn: sqlite3.Connection,
-    kind: str,
-    envelope: Envelope,
+    kind: TraceKind,
+    parcel: Envelope | Arrival,
     *,
+    source: str | None = None,
+    target_service: str | None = None,
     target: str | None = None,
-    rule: str | None = None,
     attempt: int = 0,
     error: str | None = None,
 ) -> None:
-    metadata = envelope["detail"]["metadata"]
+    step = record(
+        0,
+        kind,
+        parcel,
+        datetime.now(UTC),
+        source=source,
+        target_service=target_service,
+        target=target,
+        attempt=attempt,
+        error=error,
+    )
     conn.execute(
-        "INSERT INTO trace (at, kind, event_id, detail_type, source_service, target_service, rule,"
+        "INSERT INTO trace (at, kind, event_id, detail_type, source_service, target_service, target,"
         " correlation_id, causation_id, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            iso(now_ts()),
-            kind,
-            envelope["id"],
-            envelope["detail-type"],
-            service_of(envelope["source"]),
-            target,
-            rule,
-            metadata["correlation_id"],
-            metadata["causation_id"],
-            attempt,
-            error,
+            step.at.isoformat(),
+            step.kind,
+            step.event_id,
+            step.detail_type,
+            step.source_service,
+            step.target_service,
+            step.target,
+            step.correlation_id,
+            step.causation_id,
+            step.attempt,
+            step.error,
         ),
     )
 
@@ -79,47 +89,40 @@ def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelo
     """Archive sealed, validated envelopes and queue one delivery per matching rule."""
     now = now_ts()
     for envelope in envelopes:
-        metadata = envelope["detail"]["metadata"]
         conn.execute(
             "INSERT INTO events (id, detail_type, source, correlation_id, causation_id, time, envelope)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                envelope["id"],
-                envelope["detail-type"],
-                envelope["source"],
-                metadata["correlation_id"],
-                metadata["causation_id"],
-                metadata["occurred_at"],
-                json.dumps(envelope, separators=(",", ":")),
+                envelope.event_id,
+                envelope.detail_type,
+                envelope.source,
+                envelope.correlation_id,
+                envelope.causation_id,
+                envelope.detail["metadata"]["occurred_at"],
+                envelope.to_json(),
             ),
         )
         trace(conn, "published", envelope)
-        detail = envelope["detail"]
-        if envelope["detail-type"] == "EnvironmentDeployRequested":
-            conn.execute(
-                "INSERT OR IGNORE INTO deployments VALUES (?, ?, ?)",
-                (detail["deployment_id"], detail["environment_id"], metadata["correlation_id"]),
-            )
         for rule in router.targets(envelope):
             conn.execute(
-                "INSERT OR IGNORE INTO deliveries (kind, ref, rule, service, correlation_id, created_at, next_due)"
+                "INSERT OR IGNORE INTO deliveries (kind, ref, target, service, correlation_id, created_at, next_due)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (EVENT, envelope["id"], rule.name, rule.service, metadata["correlation_id"], now, now),
+                (EVENT, envelope.event_id, rule.name, rule.service, envelope.correlation_id, now, now),
             )
 
 
-def enqueue_edge(conn: sqlite3.Connection, kind: str, ref: str, correlation_id: str, due: float) -> None:
-    rule, service = EDGE_RULES[kind]
+def enqueue_arrival(conn: sqlite3.Connection, key: str, target: str, service: str, correlation_id: str) -> None:
+    now = now_ts()
     conn.execute(
-        "INSERT OR IGNORE INTO deliveries (kind, ref, rule, service, correlation_id, created_at, next_due)"
+        "INSERT OR IGNORE INTO deliveries (kind, ref, target, service, correlation_id, created_at, next_due)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (kind, ref, rule, service, correlation_id, now_ts(), due),
+        (ARRIVAL, key, target, service, correlation_id, now, now),
     )
 
 
 def due(conn: sqlite3.Connection, limit: int) -> list[DueDelivery]:
     rows = conn.execute(
-        "SELECT id, kind, ref, rule, service, correlation_id, attempts, created_at FROM deliveries"
+        "SELECT id, kind, ref, target, service, correlation_id, attempts, created_at FROM deliveries"
         " WHERE status = 'pending' AND next_due <= ? ORDER BY next_due, id LIMIT ?",
         (now_ts(), limit),
     ).fetchall()
@@ -133,8 +136,7 @@ def next_due_in(conn: sqlite3.Connection) -> float | None:
 
 def envelope_of(conn: sqlite3.Connection, event_id: str) -> Envelope:
     row = conn.execute("SELECT envelope FROM events WHERE id = ?", (event_id,)).fetchone()
-    envelope: Envelope = json.loads(row[0])
-    return envelope
+    return Envelope.from_wire(row[0])
 
 
 def mark_done(conn: sqlite3.Connection, delivery: DueDelivery) -> None:
@@ -157,18 +159,19 @@ def file_dead_letter(conn: sqlite3.Connection, letter: DeadLetter, delivery_id: 
             "UPDATE deliveries SET status = 'dead', attempts = ?, last_error = ? WHERE id = ?",
             (letter.attempts, f"{letter.error_code}: {letter.error_message}", delivery_id),
         )
-    envelope = letter.envelope
+    step = record(0, "dead-lettered", letter.parcel, letter.at)
     conn.execute(
-        "INSERT INTO dead_letters (id, delivery_id, rule, service, event_id, detail_type, envelope, error_code,"
-        " error_message, exhausted_condition, attempts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO dead_letters (id, delivery_id, target, service, event_id, detail_type, parcel, correlation_id,"
+        " error_code, error_message, exhausted_condition, attempts, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             letter.id,
             delivery_id,
-            letter.rule,
-            letter.target_service,
-            envelope.get("id"),
-            envelope.get("detail-type"),
-            json.dumps(envelope),
+            letter.target,
+            letter.service,
+            step.event_id,
+            step.detail_type,
+            _parcel_json(letter.parcel),
+            step.correlation_id,
             letter.error_code,
             letter.error_message,
             letter.exhausted_condition,
@@ -179,33 +182,37 @@ def file_dead_letter(conn: sqlite3.Connection, letter: DeadLetter, delivery_id: 
     trace(
         conn,
         "dead-lettered",
-        envelope,
-        target=letter.target_service,
-        rule=letter.rule,
+        letter.parcel,
+        target_service=letter.service,
+        target=letter.target,
         attempt=letter.attempts,
         error=f"{letter.error_code}: {letter.error_message}",
     )
 
 
+def _parcel_json(parcel: Envelope | Arrival) -> str:
+    """What a dead letter keeps of its parcel: the envelope, or where to find the arrival (its body stays in
+    the inbox until the dead letter is done with)."""
+    if isinstance(parcel, Envelope):
+        return parcel.to_json().decode()
+    return json.dumps({"door": parcel.door, "id": parcel.id, "name": parcel.name, "key": parcel.key})
+
+
 def dead_letters(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT id, rule, service, event_id, detail_type, error_code, error_message, exhausted_condition,"
-        " attempts, at, envelope FROM dead_letters WHERE redriven_at IS NULL ORDER BY at"
+        "SELECT id, target, service, event_id, detail_type, correlation_id, error_code, error_message,"
+        " exhausted_condition, attempts, at FROM dead_letters WHERE redriven_at IS NULL ORDER BY at"
     ).fetchall()
-    out = []
-    for row in rows:
-        item = dict(row)
-        envelope = json.loads(item.pop("envelope"))
-        item["correlation_id"] = envelope["detail"]["metadata"]["correlation_id"]
-        item["retry_attempts"] = max(int(item["attempts"]) - 1, 0)
-        out.append(item)
-    return out
+    return [{**dict(row), "retry_attempts": max(int(row["attempts"]) - 1, 0)} for row in rows]
 
 
-def redrive(conn: sqlite3.Connection, letter_id: str) -> None:
-    """Queue a dead letter's delivery again with fresh attempts and age, and take it off the list."""
+def redrive(conn: sqlite3.Connection, letter_id: str) -> tuple[str, str, str]:
+    """Queue a dead letter's delivery again with fresh attempts and age, and take it off the list; returns
+    (kind, ref, target) of the delivery, for its trace record."""
     row = conn.execute(
-        "SELECT delivery_id, envelope, rule, service, redriven_at FROM dead_letters WHERE id = ?", (letter_id,)
+        "SELECT d.delivery_id, d.redriven_at, v.kind, v.ref, v.target FROM dead_letters d"
+        " LEFT JOIN deliveries v ON v.id = d.delivery_id WHERE d.id = ?",
+        (letter_id,),
     ).fetchone()
     if row is None or row["redriven_at"] is not None:
         raise RedriveError(f"no dead letter waiting with id {letter_id!r}")
@@ -219,4 +226,4 @@ def redrive(conn: sqlite3.Connection, letter_id: str) -> None:
         (now, now, row["delivery_id"]),
     )
     conn.execute("UPDATE dead_letters SET redriven_at = ? WHERE id = ?", (iso(now), letter_id))
-    trace(conn, "redriven", json.loads(row["envelope"]), target=row["service"], rule=row["rule"])
+    return str(row["kind"]), str(row["ref"]), str(row["target"])

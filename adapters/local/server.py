@@ -44,7 +44,12 @@ async def healthz(request: Request) -> JSONResponse:
         pending = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetchone()[0]
         pending += system.inbox.waiting(conn)  # accepted, not yet taken in by the worker
         dead = conn.execute("SELECT COUNT(*) FROM dead_letters WHERE redriven_at IS NULL").fetchone()[0]
-        return {"status": "ok", "pending_deliveries": pending, "dead_letters": dead, "outside": system.outside}
+        return {
+            "status": "ok",
+            "pending_deliveries": pending,
+            "dead_letters": dead,
+            "outside": system.outside.described,
+        }
 
     return JSONResponse(await run_in_threadpool(counts))
 

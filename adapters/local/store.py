@@ -3,19 +3,14 @@ whatever transaction the bus opened on that thread and commit (or roll back) wit
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from adapters.local.codec import (
-    app_from_json,
-    app_to_json,
-    environment_from_json,
-    environment_to_json,
-    feed_item_from_row,
-)
 from events.models import EnvironmentType
+from ports.codec import from_data, from_json, to_json
 from ports.values import App, Environment, FeedItem, StoredSecret
 
 Conn = Callable[[], sqlite3.Connection]
@@ -27,25 +22,31 @@ class SqliteApps:
 
     def get(self, app_id: str) -> App | None:
         row = self._conn().execute("SELECT data FROM apps WHERE id = ?", (app_id,)).fetchone()
-        return None if row is None else app_from_json(row[0])
+        return None if row is None else from_json(App, row[0])
 
     def put(self, app: App) -> None:
         self._conn().execute(
             "INSERT OR REPLACE INTO apps (id, repository_lc, data) VALUES (?, ?, ?)",
-            (app.id, app.repository.lower(), app_to_json(app)),
+            (app.id, app.repository.lower(), to_json(app).decode()),
         )
 
     def delete(self, app_id: str) -> None:
         self._conn().execute("DELETE FROM apps WHERE id = ?", (app_id,))
 
     def list_all(self) -> list[App]:
-        return [app_from_json(r[0]) for r in self._conn().execute("SELECT data FROM apps ORDER BY rowid")]
+        return [from_json(App, r[0]) for r in self._conn().execute("SELECT data FROM apps ORDER BY rowid")]
 
     def list_by_repository(self, repository: str) -> list[App]:
         rows = self._conn().execute(
             "SELECT data FROM apps WHERE repository_lc = ? ORDER BY rowid", (repository.lower(),)
         )
-        return [app_from_json(r[0]) for r in rows]
+        return [from_json(App, r[0]) for r in rows]
+
+
+@functools.lru_cache(maxsize=8192)
+def _environment(text: str | bytes) -> Environment:
+    """Cached on the row's text: environments are frozen, and handlers read the same rows over and over."""
+    return from_json(Environment, text)
 
 
 class SqliteEnvironments:
@@ -54,14 +55,14 @@ class SqliteEnvironments:
 
     def get(self, environment_id: str) -> Environment | None:
         row = self._conn().execute("SELECT data FROM environments WHERE id = ?", (environment_id,)).fetchone()
-        return None if row is None else environment_from_json(row[0])
+        return None if row is None else _environment(row[0])
 
     def put(self, environment: Environment) -> None:
         e = environment
         self._conn().execute(
             "INSERT OR REPLACE INTO environments (id, app_id, type, branch, pr_number, status, data)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (e.id, e.app_id, e.type.value, e.branch, e.pr_number, e.status.value, environment_to_json(e)),
+            (e.id, e.app_id, e.type.value, e.branch, e.pr_number, e.status.value, to_json(e).decode()),
         )
 
     def create(self, environment: Environment) -> bool:
@@ -86,11 +87,11 @@ class SqliteEnvironments:
 
     def list_by_app(self, app_id: str) -> list[Environment]:
         rows = self._conn().execute("SELECT data FROM environments WHERE app_id = ? ORDER BY rowid", (app_id,))
-        return [environment_from_json(r[0]) for r in rows]
+        return [_environment(r[0]) for r in rows]
 
     def list_all(self) -> list[Environment]:
         rows = self._conn().execute("SELECT data FROM environments ORDER BY rowid")
-        return [environment_from_json(r[0]) for r in rows]
+        return [_environment(r[0]) for r in rows]
 
 
 class SqliteSecrets:
@@ -138,14 +139,6 @@ def _secret(row: sqlite3.Row) -> StoredSecret:
     )
 
 
-class SqliteDedupe:
-    def __init__(self, conn: Conn) -> None:
-        self._conn = conn
-
-    def first_time(self, key: str) -> bool:
-        return self._conn().execute("INSERT OR IGNORE INTO dedupe (key) VALUES (?)", (key,)).rowcount == 1
-
-
 class SqliteKeyValue:
     def __init__(self, conn: Conn) -> None:
         self._conn = conn
@@ -174,7 +167,10 @@ class SqliteFeed:
             .execute("SELECT kind, subject, summary, at, data FROM feed ORDER BY seq DESC LIMIT ?", (limit,))
             .fetchall()
         )
-        return [feed_item_from_row(*r) for r in reversed(rows)]
+        return [
+            from_data(FeedItem, {"kind": k, "subject": s, "summary": m, "at": a, "data": json.loads(d)})
+            for k, s, m, a, d in reversed(rows)
+        ]
 
 
 class SqliteBlobs:

@@ -1,4 +1,5 @@
-"""The composition root of the local process: tables, bus, worker, inbox, the outside world and the services."""
+"""The local process's wiring: SQLite tables, the kernel's targets and sealer, the worker, the inbox, and the
+outside world it is given (real clients or the embedded fakes: `wingcloud.outside` decides)."""
 
 from __future__ import annotations
 
@@ -6,43 +7,53 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-import httpx
-
-from adapters.dns import DnsimpleClient
-from adapters.flyio import MachinesClient
-from adapters.github import GitHubAppClient
 from adapters.local import outbox
 from adapters.local.db import Database
-from adapters.local.embedded import EmbeddedWorld, open_world
 from adapters.local.inbox import SCHEMA as INBOX_SCHEMA
-from adapters.local.inbox import Arrival, Inbox
-from adapters.local.local_world import FileKeyService, RandomIds, SystemClock
+from adapters.local.inbox import VERSION as INBOX_VERSION
+from adapters.local.inbox import Inbox
+from adapters.local.keys import FileKeyService
 from adapters.local.notify import Notifier
-from adapters.local.reports import CredentialedFlyIO, ReportTokens, RuntimePlayer, arrival
-from adapters.local.store import (
-    SqliteApps,
-    SqliteBlobs,
-    SqliteDedupe,
-    SqliteEnvironments,
-    SqliteFeed,
-    SqliteKeyValue,
-    SqliteSecrets,
-)
-from adapters.local.worker import Edges, Worker
+from adapters.local.reports import CredentialedFlyIO, ReportTokens
+from adapters.local.store import SqliteApps, SqliteBlobs, SqliteEnvironments, SqliteFeed, SqliteKeyValue, SqliteSecrets
+from adapters.local.unit import transaction
+from adapters.local.worker import Worker
 from adapters.settings import Credentials, LocalSettings, load_credentials
+from adapters.wallclock import RandomIds, SystemClock
+from bus.delivery import Target, command
 from bus.retry import RetryPolicy
-from bus.routing import Router
+from bus.routing import Router, Sealer, targets_of
 from events import Event
-from ports import DNS, FlyIO, GitHub, Handler, Ports, RuntimeReport, ServiceDefinition, Settings
+from ports import DNS, Arrival, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
+from ports.codec import to_json
 from spec.contract import Contract
 
 log = logging.getLogger("wingcloud")
 R = TypeVar("R")
 ACCOUNT = "000000000000"
+REGION = "local"
+
+
+class Background(Protocol):
+    """Something that runs beside the server while it runs (the embedded runtime)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Outside:
+    """The outside world of a local process: a client per port, and what each is ("embedded" or its URL)."""
+
+    github: GitHub
+    flyio: FlyIO
+    dns: DNS
+    described: dict[str, str]
+    close: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -55,34 +66,34 @@ class System:
     db: Database
     router: Router
     ports: Ports
+    seal: Sealer
     worker: Worker
     inbox: Inbox
     notifier: Notifier
     tokens: ReportTokens
     services: tuple[ServiceDefinition, ...]
-    embedded: EmbeddedWorld | None = None
-    player: RuntimePlayer | None = None
-    outside: dict[str, str] = field(default_factory=dict)  # port -> "embedded" | the real API's URL
-    _background: bool = False
+    doors: dict[str, Target]
+    outside: Outside
+    background: list[Background] = field(default_factory=list)
+    _running: bool = False
 
     def start(self, *, background: bool = True) -> None:
-        """Start the inbox writer; with `background`, also the worker and the embedded runtime (tests that
-        drive delivery step by step leave them off)."""
+        """Start the inbox's housekeeping; with `background`, also the worker and what runs beside it (tests
+        that drive delivery step by step leave them off)."""
         self.inbox.start()
-        self._background = background
+        self._running = background
         if background:
             self.worker.start()
-            if self.player is not None:
-                self.player.start()
+            for runner in self.background:
+                runner.start()
 
     def stop(self) -> None:
-        if self._background:
-            if self.player is not None:
-                self.player.stop()
+        if self._running:
+            for runner in self.background:
+                runner.stop()
             self.worker.stop()
         self.inbox.stop()
-        if self.embedded is not None:
-            self.embedded.journal.close()
+        self.outside.close()
 
     def committed(self) -> None:
         """Something was committed: wake the worker and the live timeline."""
@@ -90,16 +101,36 @@ class System:
         self.notifier.notify()
 
     def command(
-        self, service: str, run: Callable[[Ports], tuple[R, Sequence[Event]]], *, correlation_id: str | None = None
+        self, service: str, work: Callable[[Ports], tuple[R, Sequence[Event]]], *, correlation_id: str | None = None
     ) -> R:
-        """Run an edge command and publish its events in one transaction (call from a worker thread)."""
-        with self.db.writing() as conn:
-            result, events = run(self.ports)
-            envelopes = self.worker.seal(service, list(events), correlation_id, None)
-            outbox.publish(conn, self.router, envelopes)
-        if envelopes:
+        """An API command and its events in one transaction (call from a worker thread)."""
+        begin = lambda: transaction(self.db, self.ports, self.router)  # noqa: E731
+        result, published = command(service, work, begin, self.seal, correlation_id or self.ports.ids.new("req"))
+        if published:
             self.committed()
         return result
+
+    def admit(self, arrival: Arrival) -> None:
+        """Check an arrival at its door (raises the edge's rejection: the door answers 400)."""
+        edge = next(s.edges[arrival.door] for s in self.services if arrival.door in s.edges)
+        edge.admit(arrival)
+
+    def report(self, report: RuntimeReport, report_id: str) -> bool:
+        """A runtime report through the report door, from this process (the embedded runtime); True if new."""
+        arrival = report_arrival(report, report_id)
+        self.admit(arrival)
+        return self.inbox.put(arrival)
+
+    def redrive(self, letter_id: str) -> None:
+        """Deliver a dead letter again with fresh attempts (raises RedriveError: unknown, done, no target)."""
+        with self.db.writing() as conn:
+            kind, ref, target_name = outbox.redrive(conn, letter_id)
+            target = self.worker.targets[target_name]
+            parcel = outbox.envelope_of(conn, ref) if kind == outbox.EVENT else self.inbox.arrival(ref)
+            outbox.trace(
+                conn, "redriven", parcel, source=target.trigger, target_service=target.service, target=target.name
+            )
+        self.committed()
 
     def prune_inbox(self) -> int:
         """Empty the inbox bodies past their retention whose work is done (call from a worker thread)."""
@@ -109,19 +140,12 @@ class System:
             log.info("emptied %d inbox bodies older than %s days", pruned, self.settings.inbox_retention_days)
         return pruned
 
-    def report_arrival(self, report: RuntimeReport, report_id: str) -> Arrival:
-        return arrival(self.db.connection(), report, report_id)
 
-
-def _handlers(router: Router, services: Sequence[ServiceDefinition]) -> dict[str, Handler]:
-    by_rule: dict[str, Handler] = {}
-    for definition in services:
-        router.check_handlers(definition, require_all=False)
-        for rule in router.rules_of(definition.name):
-            handler = next((h for cls, h in definition.handlers.items() if cls.__name__ == rule.message), None)
-            if handler is not None:
-                by_rule[rule.name] = handler
-    return by_rule
+def report_arrival(report: RuntimeReport, report_id: str, body: bytes | None = None) -> Arrival:
+    """A report as it arrives: correlated with what started its deployment (the runtime sends that id back),
+    or with its deployment."""
+    correlation_id = report.correlation_id or report.deployment_id
+    return Arrival("report", report_id, report.status, body or to_json(report), correlation_id, datetime.now(UTC))
 
 
 @functools.cache
@@ -134,11 +158,14 @@ DEFAULT_RETRY = RetryPolicy(maximum_attempts=8, maximum_event_age=timedelta(hour
 
 
 def build_system(
-    settings: LocalSettings, data_dir: Path, base_url: str, *, retry: RetryPolicy = DEFAULT_RETRY
+    settings: LocalSettings,
+    data_dir: Path,
+    base_url: str,
+    outside: Outside,
+    *,
+    retry: RetryPolicy = DEFAULT_RETRY,
 ) -> System:
     from services import ALL_SERVICES
-    from services.github import WebhookRejectedError, ingest_webhook
-    from services.runtime.reports import InvalidReportError, accept_report
 
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials = load_credentials(settings, data_dir)
@@ -146,44 +173,40 @@ def build_system(
     db = Database(data_dir / "wingcloud.sqlite3", durable=settings.fsync)
     router = spec_router()
     tokens = ReportTokens(credentials.report_key)
-    github, flyio, dns, embedded, outside = _outside_world(settings, data_dir)
-    flyio = CredentialedFlyIO(flyio, tokens, f"{public}/runtime/reports")
     conn = db.connection
     ports = Ports(
         clock=SystemClock(),
         ids=RandomIds(),
-        github=github,
-        flyio=flyio,
-        dns=dns,
+        github=outside.github,
+        flyio=CredentialedFlyIO(outside.flyio, tokens, f"{public}/runtime/reports"),
+        dns=outside.dns,
         keys=FileKeyService(data_dir / "master.key"),
         blobs=SqliteBlobs(conn),
         apps=SqliteApps(conn),
         environments=SqliteEnvironments(conn),
         secrets=SqliteSecrets(conn),
-        dedupe=SqliteDedupe(conn),
         kv=SqliteKeyValue(conn),
         feed=SqliteFeed(conn),
         settings=Settings(console_url=public, dns_zone=settings.dns_zone, runtime_image=settings.runtime_image),
     )
+    seal = Sealer(router, new_id=RandomIds().event_id, clock=ports.clock, account=ACCOUNT, region=REGION)
+    targets = {t.name: t for service in ALL_SERVICES for t in targets_of(router, service)}
+    doors = {door: targets[f"{s.name}--{door}"] for s in ALL_SERVICES for door in s.edges}
     notifier = Notifier()
     system_ref: list[System] = []
 
     def committed() -> None:
         system_ref[0].committed()
 
-    inbox_db = Database(data_dir / "inbox.sqlite3", durable=settings.fsync, schema=INBOX_SCHEMA, autocheckpoint=False)
-    inbox = Inbox(inbox_db, committed)
-    worker = Worker(
-        db,
-        router,
-        _handlers(router, ALL_SERVICES),
-        ports,
-        Edges(ingest_webhook, accept_report, (WebhookRejectedError, InvalidReportError)),
-        policy=retry,
-        account=ACCOUNT,
-        on_commit=notifier.notify,
-        inbox=inbox,
+    inbox_db = Database(
+        data_dir / "inbox.sqlite3",
+        durable=settings.fsync,
+        schema=INBOX_SCHEMA,
+        version=INBOX_VERSION,
+        autocheckpoint=False,
     )
+    inbox = Inbox(inbox_db, committed)
+    worker = Worker(db, router, targets, doors, ports, seal, policy=retry, on_commit=notifier.notify, inbox=inbox)
     system = System(
         settings,
         credentials,
@@ -191,58 +214,14 @@ def build_system(
         db,
         router,
         ports,
+        seal,
         worker,
         inbox,
         notifier,
         tokens,
         ALL_SERVICES,
-        embedded=embedded,
-        outside=outside,
+        doors,
+        outside,
     )
     system_ref.append(system)
-    if embedded is not None and outside["flyio"] == "embedded":
-
-        def submit(report: RuntimeReport, report_id: str) -> bool:
-            return inbox.put(system.report_arrival(report, report_id))
-
-        system.player = RuntimePlayer(embedded.flyio.fake, submit, settings.runtime_step_seconds)
     return system
-
-
-def _outside_world(
-    settings: LocalSettings, data_dir: Path
-) -> tuple[GitHub, FlyIO, DNS, EmbeddedWorld | None, dict[str, str]]:
-    """Real clients where credentials are set; otherwise the simulator's fakes, journaled in the data dir."""
-    pem = settings.github_key_pem()
-    real_github = bool(settings.github_app_id and pem)
-    real_dns = bool(settings.dnsimple_token and settings.dnsimple_account_id)
-    embedded = None
-    if not (real_github and settings.fly_api_token and real_dns):
-        embedded = open_world(data_dir / "outside.sqlite3")
-    outside: dict[str, str] = {}
-    github: GitHub
-    flyio: FlyIO
-    dns: DNS
-    if settings.github_app_id and pem:
-        github = GitHubAppClient(
-            settings.github_app_id, pem, client=httpx.Client(timeout=10), base_url=settings.github_api_url
-        )
-        outside["github"] = settings.github_api_url
-    else:
-        assert embedded is not None
-        github, outside["github"] = embedded.github, "embedded"
-    if settings.fly_api_token:
-        token = settings.fly_api_token.get_secret_value()
-        flyio = MachinesClient(token, settings.fly_org, region=settings.fly_region, base_url=settings.fly_api_url)
-        outside["flyio"] = settings.fly_api_url
-    else:
-        assert embedded is not None
-        flyio, outside["flyio"] = embedded.flyio, "embedded"
-    if settings.dnsimple_token and settings.dnsimple_account_id:
-        token = settings.dnsimple_token.get_secret_value()
-        dns = DnsimpleClient(token, settings.dnsimple_account_id, base_url=settings.dnsimple_api_url)
-        outside["dns"] = settings.dnsimple_api_url
-    else:
-        assert embedded is not None
-        dns, outside["dns"] = embedded.dns, "embedded"
-    return github, flyio, dns, embedded, outside

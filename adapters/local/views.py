@@ -43,7 +43,7 @@ def trace_view(conn: sqlite3.Connection, correlation_id: str) -> dict[str, Any] 
         (correlation_id,),
     ).fetchall()
     records = conn.execute(
-        "SELECT seq, at, kind, event_id, detail_type, source_service, target_service, rule, attempt, error"
+        "SELECT seq, at, kind, event_id, detail_type, source_service, target_service, target, attempt, error"
         " FROM trace WHERE correlation_id = ? ORDER BY seq",
         (correlation_id,),
     ).fetchall()

@@ -1,9 +1,9 @@
-"""The delivery worker: one thread that runs due deliveries in SQLite transactions.
+"""The delivery worker: one thread that runs due deliveries in SQLite transactions, through the kernel.
 
-Each delivery runs inside a SAVEPOINT of a batch transaction: the handler's table writes, the events it
-returned (archived, with their own deliveries) and the delivery's `done` mark commit together, or not at all.
-Failures are settled with the simulator's own rules (`bus.delivery.attempt` / `settle_failure`, i.e.
-`bus.retry.RetryPolicy`): a retry at a later `next_due`, or a dead letter.
+A batch is one transaction; each delivery is one kernel attempt (`bus.delivery.deliver`) in a savepoint of
+it (`unit.savepoint`): the handler's writes, the ledger row and the events it published commit together.
+A failure is settled by the kernel's policy (`bus.retry.settle_failure`): a retry at a later `next_due`, or
+a dead letter. What is the worker's own: the rows, the batching, and giving way to the webhook door.
 """
 
 from __future__ import annotations
@@ -14,22 +14,18 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
 from adapters.local import outbox
 from adapters.local.db import Database
-from adapters.local.edges import edge_envelope, report_from_json
-from adapters.local.inbox import Stored
-from bus.deadletters import CONTRACT_VIOLATION, INVALID_EVENT
-from bus.delivery import Delivery, Outcome, Parcel, Target, attempt, settle_failure
-from bus.retry import RetryPolicy
-from bus.routing import ContractViolationError, Envelope, InvalidEventError, Router
-from events import Event
-from ports import Handler, Ports, RuntimeReport, WebhookDelivery
-from spec.contract import Rule
+from adapters.local.unit import savepoint
+from bus.deadletters import DeadLetter
+from bus.delivery import Outcome, Parcel, Target, deliver
+from bus.retry import RetryPolicy, settle_failure
+from bus.routing import Router, Sealer
+from ports import Arrival, Ports
 
 log = logging.getLogger("wingcloud.worker")
 
@@ -39,27 +35,11 @@ _MAX_PAUSE = 1.0
 
 
 class Intake(Protocol):
-    """Where the edges' arrivals wait to be taken in (`adapters.local.inbox.Inbox`)."""
+    """Where the doors' arrivals wait to be taken in (`adapters.local.inbox.Inbox`)."""
 
     def busy(self) -> bool: ...
-    def move_arrivals(self, conn: sqlite3.Connection) -> int: ...
-    def arrival(self, arrival_id: str) -> Stored: ...
-
-
-@dataclass(frozen=True)
-class Edges:
-    """The services' entry points for what arrives from outside the bus."""
-
-    ingest_webhook: Callable[[WebhookDelivery, Ports], Sequence[Event]]
-    accept_report: Callable[[RuntimeReport, Ports], Sequence[Event]]
-    rejections: tuple[type[Exception], ...] = ()  # errors that say the delivery is malformed
-
-
-class _Failed(Exception):
-    def __init__(self, delivery: Delivery, outcome: Outcome) -> None:
-        super().__init__(outcome.summary)
-        self.delivery = delivery
-        self.outcome = outcome
+    def move_arrivals(self, conn: sqlite3.Connection, doors: Mapping[str, Target]) -> int: ...
+    def arrival(self, key: str) -> Arrival: ...
 
 
 class Worker:
@@ -69,21 +49,18 @@ class Worker:
         self,
         db: Database,
         router: Router,
-        handlers: Mapping[str, Handler],
+        targets: Mapping[str, Target],
+        doors: Mapping[str, Target],
         ports: Ports,
-        edges: Edges,
+        seal: Sealer,
         *,
         policy: RetryPolicy,
-        account: str = "123456789012",
-        region: str = "local",
         on_commit: Callable[[], None] = lambda: None,
         inbox: Intake,
     ) -> None:
-        self._inbox = inbox
-        self._db, self._router, self._ports, self._edges = db, router, ports, edges
-        self._handlers = handlers
+        self._db, self._router, self._ports, self._seal = db, router, ports, seal
+        self.targets, self._doors, self._inbox = targets, doors, inbox
         self._policy = policy
-        self._account, self._region = account, region
         self._on_commit = on_commit
         self._rng = random.Random()
         self.wake = threading.Event()
@@ -130,19 +107,13 @@ class Worker:
         """Take in new arrivals and run up to `limit` due deliveries, in one transaction; returns how many
         arrivals and deliveries that was."""
         started = time.monotonic()
-        self._parcels = {}  # one validation per event, however many of its rules are in this batch
+        self._parcels = {}  # one validation per event, however many of its targets are in this batch
         with self._db.writing() as conn:
-            moved = self._inbox.move_arrivals(conn)
+            moved = self._inbox.move_arrivals(conn, self._doors)
             batch = outbox.due(conn, limit)
             for done, item in enumerate(batch, 1):
-                conn.execute("SAVEPOINT delivery")
-                try:
-                    self._deliver(conn, item)
-                except _Failed as failed:
-                    conn.execute("ROLLBACK TO delivery")
-                    self._settle(conn, item, failed)
-                conn.execute("RELEASE delivery")
-                if time.monotonic() - started > _BATCH_SECONDS:  # let the edges' writes in
+                self._deliver(conn, item)
+                if time.monotonic() - started > _BATCH_SECONDS:  # let the doors' writes in
                     batch = batch[:done]
                     break
         if batch or moved:
@@ -150,106 +121,58 @@ class Worker:
         return len(batch) + moved
 
     def _deliver(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> None:
-        if item.kind == outbox.EVENT:
-            delivery = self._event_delivery(conn, item)
-            outcome = attempt(delivery, self.seal)
-        else:
-            delivery, outcome = self._edge_attempt(conn, item)
-        if outcome.error is not None:
-            raise _Failed(delivery, outcome)
-        outbox.publish(conn, self._router, outcome.published)
-        outbox.mark_done(conn, item)
-        outbox.trace(
-            conn, "delivered", delivery.envelope, target=item.service, rule=item.rule, attempt=item.attempts + 1
-        )
-
-    def _settle(self, conn: sqlite3.Connection, item: outbox.DueDelivery, failed: _Failed) -> None:
-        delivery, outcome = failed.delivery, failed.outcome
-        if outcome.rejected is not None:
-            outbox.trace(conn, "rejected", outcome.rejected, error=str(outcome.error))
-        outbox.trace(
-            conn,
-            "failed",
-            delivery.envelope,
-            target=item.service,
-            rule=item.rule,
-            attempt=delivery.attempts,
-            error=outcome.summary,
-        )
-        now = datetime.now(UTC)
-        settled = settle_failure(delivery, outcome, self._policy, self._rng, now, lambda: f"dlq_{uuid.uuid4().hex}")
-        if isinstance(settled, datetime):
-            outbox.schedule_retry(conn, item, settled, outcome.summary)
+        target = self.targets[item.target]
+        parcel = self._parcel(conn, item)
+        outcome = deliver(parcel, target, lambda: savepoint(conn, self._ports, self._router), self._seal)
+        if outcome.error is None:
+            outbox.mark_done(conn, item)
             outbox.trace(
                 conn,
-                "retry-scheduled",
-                delivery.envelope,
-                target=item.service,
-                rule=item.rule,
-                attempt=delivery.attempts + 1,
+                "delivered",
+                parcel,
+                source=target.trigger,
+                target_service=target.service,
+                target=target.name,
+                attempt=item.attempts + 1,
             )
-            log.warning("delivery %s to %s failed (%s); retry at %s", item.ref, item.rule, outcome.summary, settled)
-        else:
-            outbox.file_dead_letter(conn, settled, item.id)
-            log.error("delivery %s to %s dead-lettered: %s", item.ref, item.rule, outcome.summary)
+            return
+        self._settle(conn, item, target, parcel, outcome)
 
-    # --- deliveries of bus events ----------------------------------------------------------------------
-
-    def _event_delivery(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> Delivery:
+    def _parcel(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> Parcel:
         parcel = self._parcels.get(item.ref)
         if parcel is None:
-            parcel = self._parcels[item.ref] = Parcel(outbox.envelope_of(conn, item.ref))
-        rule = self._router.rules.get(item.rule) or Rule(item.rule, item.service, "", "", {})
-        handler = self._handlers.get(item.rule, _no_handler(item.rule))
-        since = datetime.fromtimestamp(item.created_at, UTC)
-        return Delivery(parcel, Target(rule, handler, self._ports), since, attempts=item.attempts)
+            loaded: Parcel = (
+                outbox.envelope_of(conn, item.ref) if item.kind == outbox.EVENT else self._inbox.arrival(item.ref)
+            )
+            parcel = self._parcels[item.ref] = loaded
+        return parcel
 
-    def seal(
-        self, service: str, batch: Sequence[Event], correlation_id: str | None, causation_id: str | None
-    ) -> list[Envelope]:
-        """Envelopes for what `service` emitted, stamped with this process's account and region."""
-        return self._router.envelopes(
-            service,
-            list(batch),
-            new_id=lambda: str(uuid.uuid4()),
-            time=self._ports.clock.now(),
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            account=self._account,
-            region=self._region,
+    def _settle(
+        self, conn: sqlite3.Connection, item: outbox.DueDelivery, target: Target, parcel: Parcel, outcome: Outcome
+    ) -> None:
+        attempt = item.attempts + 1
+        if outcome.rejected is not None:
+            outbox.trace(conn, "rejected", outcome.rejected, error=str(outcome.error))
+        facts = {"source": target.trigger, "target_service": target.service, "target": target.name}
+        outbox.trace(conn, "failed", parcel, attempt=attempt, error=outcome.summary, **facts)
+        settled = settle_failure(
+            target,
+            parcel,
+            outcome,
+            attempts=attempt,
+            since=datetime.fromtimestamp(item.created_at, UTC),
+            now=datetime.now(UTC),
+            policy=self._policy,
+            rng=self._rng,
+            new_letter_id=lambda: f"dlq_{uuid.uuid4().hex}",
         )
-
-    # --- deliveries from the edges (webhooks, runtime reports) -----------------------------------------
-
-    def _edge_attempt(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> tuple[Delivery, Outcome]:
-        arrival = self._inbox.arrival(item.ref)
-        envelope = edge_envelope(item.kind, item.ref, arrival.name, item.correlation_id, arrival.received_at)
-        rule = Rule(item.rule, item.service, str(envelope["detail-type"]), "", {})
-        since = datetime.fromtimestamp(item.created_at, UTC)
-        delivery = Delivery(Parcel(envelope), Target(rule, _no_handler(item.rule), self._ports), since, item.attempts)
-        delivery.attempts += 1
-        try:
-            if item.kind == outbox.WEBHOOK:
-                outputs = self._edges.ingest_webhook(WebhookDelivery(arrival.name, item.ref, arrival.body), self._ports)
-            else:
-                outputs = self._edges.accept_report(report_from_json(arrival.body), self._ports)
-            published = self.seal(item.service, outputs, item.correlation_id, None)
-        except ContractViolationError as error:
-            return delivery, Outcome([], CONTRACT_VIOLATION, error)
-        except InvalidEventError as error:
-            return delivery, Outcome([], INVALID_EVENT, error, rejected=error.envelope)
-        except self._edges.rejections as error:  # the delivery itself is bad: no retry can fix it
-            return delivery, Outcome([], type(error).__name__, error)
-        except Exception as error:  # retried like any failing target
-            return delivery, Outcome([], type(error).__name__, error, retryable=True)
-        return delivery, Outcome(published)
+        if isinstance(settled, DeadLetter):
+            outbox.file_dead_letter(conn, settled, item.id)
+            log.error("delivery of %s to %s dead-lettered: %s", item.ref, item.target, outcome.summary)
+            return
+        outbox.schedule_retry(conn, item, settled, outcome.summary)
+        outbox.trace(conn, "retry-scheduled", parcel, attempt=attempt + 1, **facts)
+        log.warning("delivery of %s to %s failed (%s); retry at %s", item.ref, item.target, outcome.summary, settled)
 
 
-def _no_handler(rule: str) -> Handler:
-    def missing(event: Event, ports: Ports) -> Sequence[Event]:
-        raise ContractViolationError(f"no handler is registered for rule {rule!r}", service=rule.split("--")[0])
-
-    return missing
-
-
-__all__ = ["Edges", "Worker"]
+__all__ = ["Worker"]

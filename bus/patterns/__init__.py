@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from bus.patterns._compile import MAX_COMBINATIONS, Branch, compile_branches
-from bus.patterns._eval import InvalidEventError, branch_matches, build_trie, coerce_event, flatten
+from bus.patterns._eval import UnreadableEventError, branch_matches, build_trie, coerce_event, flatten
 from bus.patterns._index import RuleIndex
 from bus.patterns._model import Condition
 from bus.patterns._operators import InvalidPatternError
@@ -32,9 +32,9 @@ from bus.patterns._operators import InvalidPatternError
 __all__ = [
     "MAX_COMBINATIONS",
     "CompiledPattern",
-    "InvalidEventError",
     "InvalidPatternError",
     "RuleSet",
+    "UnreadableEventError",
     "compile_pattern",
     "matches_pattern",
     "validate_pattern",

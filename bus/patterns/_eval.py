@@ -25,7 +25,7 @@ Step: TypeAlias = tuple[int, Condition]  # a condition with the id of its path i
 _MISSING: Final = object()
 
 
-class InvalidEventError(ValueError):
+class UnreadableEventError(ValueError):
     """An event that is not a JSON object (or JSON text of one)."""
 
 
@@ -41,9 +41,9 @@ def coerce_event(event: str | bytes | bytearray | Mapping[str, Any]) -> Mapping[
         try:
             event = json.loads(event, parse_float=Decimal, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidEventError(f"Event is not valid JSON: {exc}") from exc
+            raise UnreadableEventError(f"Event is not valid JSON: {exc}") from exc
     if not isinstance(event, Mapping):
-        raise InvalidEventError(f"Event must be a JSON object, got {type(event).__name__}")
+        raise UnreadableEventError(f"Event must be a JSON object, got {type(event).__name__}")
     return event
 
 

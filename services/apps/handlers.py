@@ -6,13 +6,10 @@ from dataclasses import replace
 
 from events import AppLastCommitUpdated, BranchPushed, Event
 from ports import Ports
-from services._once import already_handled, mark_handled
 
 
 def record_last_commit(event: BranchPushed, ports: Ports) -> list[Event]:
-    """A push to an app's default branch becomes its last commit (once per sha; a late duplicate is skipped)."""
-    if already_handled("apps", event, ports):
-        return []
+    """A push to an app's default branch becomes its last commit (once per sha)."""
     published: list[Event] = []
     for app in ports.apps.list_by_repository(event.repository):
         if app.default_branch != event.branch or app.last_commit_sha == event.after_sha:
@@ -20,5 +17,4 @@ def record_last_commit(event: BranchPushed, ports: Ports) -> list[Event]:
         message = event.head_commit_message
         ports.apps.put(replace(app, last_commit_sha=event.after_sha, last_commit_message=message))
         published.append(AppLastCommitUpdated(app_id=app.id, branch=event.branch, sha=event.after_sha, message=message))
-    mark_handled("apps", event, ports)
     return published

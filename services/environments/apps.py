@@ -5,7 +5,6 @@ from __future__ import annotations
 from events import AppCreated, AppDeleted, AppEntrypointChanged, BranchPushed, Event
 from events.models import EnvironmentType, StopReason
 from ports import Ports
-from services._once import already_handled, first_delivery, mark_handled
 from services.environments import lifecycle, messages, rules
 
 
@@ -30,7 +29,7 @@ def retire_app_environments(event: AppDeleted, ports: Ports) -> list[Event]:
 def redeploy_with_new_entrypoint(event: AppEntrypointChanged, ports: Ports) -> list[Event]:
     """A new entrypoint redeploys every live environment of the app, once per change."""
     app = ports.apps.get(event.app_id)
-    if app is None or not first_delivery("environments", event, ports):
+    if app is None:
         return []
     published: list[Event] = []
     for env in ports.environments.list_by_app(app.id):
@@ -40,12 +39,9 @@ def redeploy_with_new_entrypoint(event: AppEntrypointChanged, ports: Ports) -> l
 
 def route_push(event: BranchPushed, ports: Ports) -> list[Event]:
     """A push redeploys the environments of that branch that PUSH_ROUTING sends it to, once per sha."""
-    if already_handled("environments", event, ports):
-        return []  # a late duplicate must not redeploy an older commit over a newer one
     published: list[Event] = []
     for app in ports.apps.list_by_repository(event.repository):
         for env in ports.environments.list_by_app(app.id):
             if rules.push_redeploys(env, event.branch, event.after_sha):
                 published += lifecycle.deploy(env, app, event.after_sha, rules.Trigger.DEPLOY, ports)
-    mark_handled("environments", event, ports)
     return published

@@ -7,14 +7,11 @@ from datetime import timedelta
 from events import CleanupDue, EnvironmentRedeployRefused, EnvironmentRedeployRequested, Event
 from events.models import EnvironmentStatus, RedeployRefusalReason, StopReason
 from ports import Ports
-from services._once import first_delivery
 from services.environments import lifecycle, rules
 
 
 def redeploy_on_request(event: EnvironmentRedeployRequested, ports: Ports) -> list[Event]:
-    """A user's redeploy runs once, and only from running or error; a refusal is recorded."""
-    if not first_delivery("environments", event, ports):
-        return []
+    """A user's redeploy runs only from running or error; a refusal is recorded."""
     env = ports.environments.get(event.environment_id)
     app = ports.apps.get(env.app_id) if env is not None else None
     if env is None or app is None:

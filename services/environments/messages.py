@@ -11,7 +11,7 @@ from events import (
     EnvironmentStatusChanged,
     EnvironmentStopped,
 )
-from events.models import Endpoint, EnvironmentStatus, EnvironmentType, StopReason, TestResult
+from events.models import EnvironmentStatus, EnvironmentType, StopReason
 from ports import App, Environment
 
 
@@ -52,8 +52,8 @@ def status_changed(env: Environment, previous: EnvironmentStatus | None) -> Envi
         sha=env.sha,
         previous_status=previous,
         status=env.status,
-        test_results=[TestResult(path=path, passed=passed, error=error) for path, passed, error in env.test_results],
-        endpoints=[Endpoint(label=label, url=url) for label, url in env.endpoints],
+        test_results=list(env.test_results),
+        endpoints=list(env.endpoints),
         error_message=env.error_message,
     )
 

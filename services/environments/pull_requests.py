@@ -5,7 +5,6 @@ from __future__ import annotations
 from events import Event, PullRequestClosed, PullRequestOpened, PullRequestReopened, PullRequestSynchronized
 from events.models import EnvironmentType, StopReason
 from ports import App, Environment, Ports
-from services._once import already_handled, mark_handled
 from services.environments import lifecycle, rules
 
 
@@ -29,13 +28,10 @@ def open_previews(event: PullRequestOpened | PullRequestReopened, ports: Ports) 
 
 def redeploy_previews(event: PullRequestSynchronized, ports: Ports) -> list[Event]:
     """New commits on the pull request: redeploy its live previews, once per sha."""
-    if already_handled("environments", event, ports):
-        return []  # a late duplicate must not redeploy an older commit over a newer one
     published: list[Event] = []
     for app, env in _previews(event.repository, event.pr_number, ports):
         if rules.needs_deploy(env, event.head_sha):
             published += lifecycle.deploy(env, app, event.head_sha, rules.Trigger.DEPLOY, ports)
-    mark_handled("environments", event, ports)
     return published
 
 

@@ -31,8 +31,8 @@ def apply_status_report(event: RuntimeStatusReported, ports: Ports) -> list[Even
         env,
         status=status,
         updated_at=ports.clock.now(),
-        test_results=tuple((t.path, t.passed, t.error) for t in event.test_results) or env.test_results,
-        endpoints=tuple((e.label, e.url) for e in event.endpoints) or env.endpoints,
+        test_results=tuple(event.test_results) or env.test_results,
+        endpoints=tuple(event.endpoints) or env.endpoints,
         error_message=event.error_message,
     )
     ports.environments.put(moved)

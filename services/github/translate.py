@@ -39,7 +39,12 @@ IGNORED_EVENTS: Mapping[str, str] = {
 
 
 class WebhookRejectedError(ValueError):
-    """A delivery wing.cloud cannot accept (malformed JSON, no installation, a missing field); says why."""
+    """A delivery wing.cloud cannot accept (malformed JSON, no installation, a missing field); says why.
+    `code` tells a body that is not a JSON object (`malformed_json`) from one that says too little."""
+
+    def __init__(self, reason: str, code: str = "rejected_delivery") -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 def translate(event_name: str, delivery_id: str, payload: Mapping[str, Any]) -> Event:

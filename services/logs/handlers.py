@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from events import EnvironmentDeployRequested, EnvironmentStopped, Event, RuntimeStatusReported
 from ports import Ports
-from services._once import first_delivery
 
 _CURRENT = "logs:current:"
 _PURGED = "logs:purged:"
@@ -39,7 +38,7 @@ def append_report(event: RuntimeStatusReported, ports: Ports) -> list[Event]:
     """Each report of the current deployment adds its status, test results and error to the log."""
     if ports.kv.get(_CURRENT + event.environment_id) != event.deployment_id:
         return []  # an old deployment, or a purged environment
-    if ports.kv.get(_PURGED + event.environment_id) is not None or not first_delivery("logs", event, ports):
+    if ports.kv.get(_PURGED + event.environment_id) is not None:
         return []
     lines = [f"{ports.clock.now().isoformat()} {event.status}"]
     lines += [

@@ -6,7 +6,6 @@ from typing import Any
 
 from events import Event
 from ports import FeedItem, Ports
-from services._once import first_delivery
 
 # The first of these fields an event carries names what the feed item is about.
 _SUBJECT_FIELDS = ("environment_id", "app_id", "delivery_id", "repository")
@@ -14,9 +13,7 @@ _SUMMARY_FIELDS = ("status", "reason", "entrypoint", "head_branch", "branch", "n
 
 
 def push_to_feed(event: Event, ports: Ports) -> list[Event]:
-    """Show the event in the console's live feed (a repeated delivery shows once)."""
-    if not first_delivery("notifications", event, ports):
-        return []
+    """Show the event in the console's live feed."""
     data: dict[str, Any] = event.model_dump(mode="json", exclude={"metadata"})
     subject = next((str(data[f]) for f in _SUBJECT_FIELDS if data.get(f)), "wingcloud")
     facts = [f"{f}={data[f]}" for f in _SUMMARY_FIELDS if data.get(f) is not None]

@@ -36,6 +36,8 @@ def machine_spec(
             "ENVIRONMENT_ID": event.environment_id,
             "DEPLOYMENT_ID": event.deployment_id,
             "WINGCLOUD_REPORT_URL": f"{settings.console_url}/runtime/reports",
+            # sent back with every report, so the reports join the trace of what caused this deployment
+            "WINGCLOUD_CORRELATION_ID": event.metadata.correlation_id if event.metadata else event.deployment_id,
         },
         secret_names=secret_names,
         metadata={"environment_id": event.environment_id, "deployment_id": event.deployment_id},

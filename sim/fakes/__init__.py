@@ -1,6 +1,6 @@
 """In-memory fakes of every port, each recording its `calls`; `Fakes` bundles one of each into `Ports`.
 
-Clock, ids and dedupe keys come from the simulator's own `VirtualClock`, `SequentialIds` and `MemoryDedupe`.
+Clock and ids come from the simulator's own `VirtualClock` and `SequentialIds`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from ports import Ports, Settings
 from sim.clock import VirtualClock
-from sim.dedupe import MemoryDedupe
 from sim.fakes._calls import Call, Recorder
 from sim.fakes.blobs import FakeBlobStore
 from sim.fakes.dns import FakeDNS
@@ -26,7 +25,7 @@ EPOCH = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
 @dataclass
 class Fakes:
-    """One fake per port; `ports()` wires them (and a clock, ids and dedupe keys) into a `Ports` bundle."""
+    """One fake per port; `ports()` wires them (and a clock and ids) into a `Ports` bundle."""
 
     github: FakeGitHub = field(default_factory=FakeGitHub)
     flyio: FakeFlyIO = field(default_factory=FakeFlyIO)
@@ -40,7 +39,6 @@ class Fakes:
     feed: MemoryFeed = field(default_factory=MemoryFeed)
     clock: VirtualClock = field(default_factory=lambda: VirtualClock(EPOCH))
     ids: SequentialIds = field(default_factory=SequentialIds)
-    dedupe: MemoryDedupe = field(default_factory=MemoryDedupe)
 
     def ports(self, settings: Settings | None = None) -> Ports:
         return Ports(
@@ -54,7 +52,6 @@ class Fakes:
             apps=self.apps,
             environments=self.environments,
             secrets=self.secrets,
-            dedupe=self.dedupe,
             kv=self.kv,
             feed=self.feed,
             settings=settings or Settings(),
@@ -73,7 +70,6 @@ __all__ = [
     "FakeKeyService",
     "Fakes",
     "MemoryApps",
-    "MemoryDedupe",
     "MemoryEnvironments",
     "MemoryFeed",
     "MemoryKeyValue",

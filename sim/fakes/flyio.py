@@ -11,14 +11,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from events.models import Endpoint, TestResult
 from ports import FlyIOError, MachineSpec, RuntimeReport
 from sim.fakes._calls import Recorder
 
-TestResults = tuple[tuple[str, bool, str | None], ...]
-Endpoints = tuple[tuple[str, str], ...]
-
-PASSING_TEST: tuple[str, bool, str | None] = ("main.w:sends a message", True, None)
-FAILING_TEST: tuple[str, bool, str | None] = ("main.w:sends a message", False, "assertion failed: expected 1, got 2")
+PASSING_TEST = TestResult(path="main.w:sends a message", passed=True, error=None)
+FAILING_TEST = TestResult(path="main.w:sends a message", passed=False, error="assertion failed: expected 1, got 2")
 COMPILE_ERROR = "Compilation failed: main.w:3:1: unknown symbol 'bucket'"
 
 
@@ -40,16 +38,22 @@ class FakeFlyApp:
 
 
 def script_reports(
-    script: RuntimeScript, environment_id: str, deployment_id: str, app_name: str
+    script: RuntimeScript, environment_id: str, deployment_id: str, app_name: str, correlation_id: str | None = None
 ) -> list[RuntimeReport]:
     """The reports a runtime following `script` sends for one deployment, in order."""
 
     def report(
-        status: str, tests: TestResults = (), endpoints: Endpoints = (), error: str | None = None
+        status: str,
+        tests: tuple[TestResult, ...] = (),
+        endpoints: tuple[Endpoint, ...] = (),
+        error: str | None = None,
     ) -> RuntimeReport:
-        return RuntimeReport(environment_id, deployment_id, status, tests, endpoints, error)
+        return RuntimeReport(environment_id, deployment_id, status, tests, endpoints, error, correlation_id)
 
-    served = (("website", f"https://{app_name}.fly.dev/"), ("api", f"https://{app_name}.fly.dev/api"))
+    served = (
+        Endpoint(label="website", url=f"https://{app_name}.fly.dev/"),
+        Endpoint(label="api", url=f"https://{app_name}.fly.dev/api"),
+    )
     if script is RuntimeScript.SUCCESS:
         return [
             report("deploying"),
@@ -103,7 +107,8 @@ class FakeFlyIO(Recorder):
         app.specs[machine_id] = spec
         environment_id, deployment_id = spec.metadata.get("environment_id"), spec.metadata.get("deployment_id")
         if environment_id and deployment_id:
-            for report in script_reports(self.script, environment_id, deployment_id, spec.app_name):
+            correlation_id = spec.env.get("WINGCLOUD_CORRELATION_ID")
+            for report in script_reports(self.script, environment_id, deployment_id, spec.app_name, correlation_id):
                 self._pending.append((spec.app_name, report))
         return machine_id
 

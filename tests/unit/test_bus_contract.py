@@ -86,10 +86,10 @@ def test_a_handler_returning_an_unsendable_event_is_dead_lettered_without_retrie
     (letter,) = bus.dead_letters
     assert letter.error_code == "ContractViolation"
     assert "'notifications' published 'AppDeleted'" in letter.error_message
-    assert (letter.rule, letter.target_service, letter.attempts) == ("notifications--AppCreated", "notifications", 1)
+    assert (letter.target, letter.service, letter.attempts) == ("notifications--AppCreated", "notifications", 1)
     assert letter.exhausted_condition is None
-    assert letter.envelope is envelope
-    assert [e["detail-type"] for e in bus.archive] == ["AppCreated"]
+    assert letter.parcel is envelope
+    assert [e.detail_type for e in bus.archive] == ["AppCreated"]
 
 
 def test_router_lists_the_spec_rules_and_matches_envelopes() -> None:

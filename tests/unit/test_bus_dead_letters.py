@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from test_bus_toys import START, construct, example, fails, kinds, new_bus, service, toy_ports
 
+from bus.envelope import Envelope
 from bus.retry import MAXIMUM_EVENT_AGE, MAXIMUM_RETRY_ATTEMPTS, RetryPolicy
 from events import Endpoint
 from sim.bus import InvalidEventError, RedriveError
@@ -25,8 +27,8 @@ def test_an_invalid_date_time_is_rejected_at_publish_and_kept_as_a_dead_letter()
 
     (letter,) = bus.dead_letters
     assert (letter.error_code, letter.error_message) == ("InvalidEvent", str(raised.value))
-    assert (letter.rule, letter.target_service, letter.attempts, letter.exhausted_condition) == (None, None, 0, None)
-    assert letter.envelope["detail"]["scheduled_at"] == "yesterday"
+    assert (letter.target, letter.service, letter.attempts, letter.exhausted_condition) == (None, None, 0, None)
+    assert letter.parcel.to_wire()["detail"]["scheduled_at"] == "yesterday"
     assert letter.at == START
     assert bus.archive == []
     assert bus.run_until_quiet() == 0
@@ -58,7 +60,7 @@ def test_an_invalid_event_a_handler_returns_dead_letters_the_delivery_without_re
     assert bus.run_until_quiet() == 1
 
     (letter,) = bus.dead_letters
-    assert letter.envelope is cause
+    assert letter.parcel is cause
     assert (letter.error_code, letter.exhausted_condition, letter.attempts) == ("InvalidEvent", None, 1)
     assert "EnvironmentCreated: invalid detail at detail.sha" in letter.error_message
     assert kinds(bus) == [
@@ -67,7 +69,7 @@ def test_an_invalid_event_a_handler_returns_dead_letters_the_delivery_without_re
         ("failed", "AppCreated", "environments"),
         ("dead-lettered", "AppCreated", "environments"),
     ]
-    assert [e["detail-type"] for e in bus.archive] == ["AppCreated"]
+    assert [e.detail_type for e in bus.archive] == ["AppCreated"]
 
 
 def test_a_failing_handler_is_retried_with_growing_backoff_then_dead_lettered_after_max_attempts() -> None:
@@ -80,7 +82,7 @@ def test_a_failing_handler_is_retried_with_growing_backoff_then_dead_lettered_af
     assert letter.exhausted_condition == MAXIMUM_RETRY_ATTEMPTS == "MaximumRetryAttempts"
     assert (letter.attempts, letter.retry_attempts) == (4, 3)
     assert (letter.error_code, letter.error_message) == ("RuntimeError", "fly.io is down")
-    assert (letter.rule, letter.target_service, letter.envelope) == (
+    assert (letter.target, letter.service, letter.parcel) == (
         "notifications--AppCreated",
         "notifications",
         envelope,
@@ -173,7 +175,10 @@ def test_a_redriven_envelope_is_validated_again_on_receipt() -> None:
     bus.publish("apps", [example("AppCreated")])
     bus.run_until_quiet()
     (letter,) = bus.dead_letters
-    letter.envelope["detail"]["installation_id"] = 0  # a message corrupted while it waited in the queue
+    wire = letter.parcel.to_wire()  # a message corrupted while it waited in the queue:
+    corrupted = Envelope.from_wire({**wire, "detail": {**wire["detail"], "installation_id": 0}})
+    bus._dead.remove(letter.id)
+    bus._dead.add(replace(letter, parcel=corrupted))
 
     bus.redrive(letter.id)
     bus.run_until_quiet()

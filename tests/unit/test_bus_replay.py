@@ -27,7 +27,7 @@ def test_every_published_event_is_archived_in_order() -> None:
     bus.register(service("environments", AppCreated=lambda e, p: [example("EnvironmentCreated")]), toy_ports())
     bus.publish("apps", [example("AppCreated")])
     bus.run_until_quiet()
-    assert [(e["detail-type"], e["source"]) for e in bus.archive] == [
+    assert [(e.detail_type, e.source) for e in bus.archive] == [
         ("AppCreated", "wingcloud.apps"),
         ("EnvironmentCreated", "wingcloud.environments"),
     ]
@@ -45,10 +45,14 @@ def test_replay_re_sends_the_window_with_replay_name_and_does_not_archive_it_aga
     assert environments[3:] == notifications[3:] == ["app_1", "app_2"]
     assert bus.archive == archived
     replayed = [r for r in bus.trace.records() if r.kind == "replayed"]
-    assert [r.envelope["replay-name"] for r in replayed] == ["after-fix", "after-fix"]
-    assert [r.event_id for r in replayed] == [e["id"] for e in archived[1:]]
-    assert all("replay-name" not in e for e in bus.archive)
-    redelivered = [r for r in bus.trace.records() if r.kind == "delivered" and "replay-name" in r.envelope]
+    assert [r.envelope.replay_name for r in replayed] == ["after-fix", "after-fix"]
+    assert [r.event_id for r in replayed] == [e.id for e in archived[1:]]
+    assert all(e.replay_name is None for e in bus.archive)
+    redelivered = [
+        r
+        for r in bus.trace.records()
+        if r.kind == "delivered" and r.envelope is not None and r.envelope.replay_name is not None
+    ]
     assert len(redelivered) == 4
 
 
@@ -81,6 +85,6 @@ def test_events_published_by_handlers_during_a_replay_are_new_and_archived() -> 
     bus.run_until_quiet()
     bus.replay("again", START, START + timedelta(seconds=1))
     bus.run_until_quiet()
-    created = [e for e in bus.archive if e["detail-type"] == "EnvironmentCreated"]
-    assert len(created) == 2 and created[0]["id"] != created[1]["id"]
+    created = [e for e in bus.archive if e.detail_type == "EnvironmentCreated"]
+    assert len(created) == 2 and created[0].id != created[1].id
     assert all("replay-name" not in e for e in created)

@@ -59,9 +59,9 @@ def test_a_schedule_publishes_every_interval_as_its_service() -> None:
     bus.advance(timedelta(hours=3, minutes=30))
     assert [metadata.occurred_at - START for metadata in due] == [timedelta(hours=hours) for hours in (1, 2, 3)]
     assert bus.clock.now() == START + timedelta(hours=3, minutes=30)
-    ticks = [e for e in bus.archive if e["detail-type"] == "CleanupDue"]
-    assert {e["source"] for e in ticks} == {"wingcloud.cleaner"}
-    assert len({e["detail"]["metadata"]["correlation_id"] for e in ticks}) == 3  # one correlation per tick
+    ticks = [e for e in bus.archive if e.detail_type == "CleanupDue"]
+    assert {e.source for e in ticks} == {"wingcloud.cleaner"}
+    assert len({e.correlation_id for e in ticks}) == 3  # one correlation per tick
 
 
 def test_a_schedule_for_an_unknown_service_or_a_bad_expression_is_refused() -> None:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from sim.clock import NaiveTimeError, VirtualClock
-from sim.dedupe import MemoryDedupe
 from sim.ids import SequentialIds, base36
 
 START = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -57,11 +56,3 @@ def test_base36() -> None:
     assert [base36(n) for n in (0, 9, 10, 35, 36, 1295, 1296)] == ["0", "9", "a", "z", "10", "zz", "100"]
     with pytest.raises(ValueError, match="-1"):
         base36(-1)
-
-
-def test_memory_dedupe_says_first_time_once_per_key() -> None:
-    dedupe = MemoryDedupe()
-    assert dedupe.first_time("evt-1") is True
-    assert dedupe.first_time("evt-1") is False
-    assert dedupe.first_time("evt-2") is True
-    assert "evt-1" in dedupe and "evt-3" not in dedupe and len(dedupe) == 2

@@ -17,7 +17,6 @@ from events import Event
 from ports import ServiceDefinition
 from sim.bus import Bus
 from sim.clock import VirtualClock
-from sim.dedupe import MemoryDedupe
 from spec.contract import Contract
 
 START = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -71,7 +70,7 @@ def fails(event: Any, ports: Any) -> list[Event]:
 
 def toy_ports() -> Any:
     """A stand-in for ports.Ports: only what the toy handlers touch."""
-    return SimpleNamespace(dedupe=MemoryDedupe())
+    return SimpleNamespace()
 
 
 def new_bus(**options: Any) -> Bus:

@@ -26,7 +26,10 @@ def test_the_demo_shows_each_event_once_and_marks_what_chaos_did() -> None:
     plain = CliRunner().invoke(app, ["sim", "demo"]).output
     timeline = plain.split("event timeline")[1].splitlines()[1:-1]
     assert all(line.startswith("+00:00.000  ") for line in timeline)  # nothing waits without chaos
-    assert len(timeline) == int(plain.split(" events published")[0].rsplit("\n", 1)[1])  # one line per event
+    arrivals = [line for line in timeline if line.split()[1] in ("webhook", "report")]  # through a door
+    assert len(arrivals) == 10  # two webhooks, four reports from each of the two deployments
+    events = int(plain.split(" events published")[0].rsplit("\n", 1)[1])
+    assert len(timeline) == events + len(arrivals)  # one line per event, one per arrival
     assert "-> environments, notifications" in plain and "  delivered  " not in plain
     chaotic = CliRunner().invoke(app, ["sim", "demo", "--chaos", "--seed", "3"]).output
     assert "(chaos: duplicate" in chaotic and "chaos: delayed" in chaotic

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bus.patterns import (
-    InvalidEventError,
     InvalidPatternError,
     RuleSet,
+    UnreadableEventError,
     compile_pattern,
     matches_pattern,
     validate_pattern,
@@ -380,11 +380,11 @@ def test_compiled_pattern_exposes_branches_and_paths() -> None:
 
 
 def test_events_must_be_objects() -> None:
-    with pytest.raises(InvalidEventError, match="not valid JSON"):
+    with pytest.raises(UnreadableEventError, match="not valid JSON"):
         matches_pattern({"a": [1]}, "{nope")
-    with pytest.raises(InvalidEventError, match="must be a JSON object"):
+    with pytest.raises(UnreadableEventError, match="must be a JSON object"):
         matches_pattern({"a": [1]}, "[1]")
-    with pytest.raises(InvalidEventError):
+    with pytest.raises(UnreadableEventError):
         RuleSet().matching("NaN")
 
 

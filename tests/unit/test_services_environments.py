@@ -33,6 +33,7 @@ from events.models import EnvironmentType, EventMetadata, StopReason
 from services.environments import apps, commands, pull_requests, reports
 from sim.fakes import EPOCH, Fakes
 from sim.fakes.builders import SHA_A, SHA_B, an_app, an_environment
+from tests.kernel import Kernel
 
 
 @pytest.fixture
@@ -224,9 +225,10 @@ def test_a_late_duplicate_of_an_older_push_does_not_redeploy_its_commit(fakes: F
     fakes.apps.put(an_app())
     fakes.environments.put(an_environment("env_prod", env_type=EnvironmentType.production))
     first, second = with_id(pushed("master", SHA_B), "e1"), with_id(pushed("master", SHA_C), "e2")
-    assert kinds(apps.route_push(first, fakes.ports())) == ["EnvironmentStatusChanged", "EnvironmentDeployRequested"]
-    assert kinds(apps.route_push(second, fakes.ports())) == ["EnvironmentStatusChanged", "EnvironmentDeployRequested"]
-    assert apps.route_push(first, fakes.ports()) == []  # at-least-once: e1 delivered again, after e2
+    kernel = Kernel("environments", fakes.ports())  # duplicates are skipped by the kernel, on every backend
+    assert kinds(kernel.deliver(apps.route_push, first)) == ["EnvironmentStatusChanged", "EnvironmentDeployRequested"]
+    assert kinds(kernel.deliver(apps.route_push, second)) == ["EnvironmentStatusChanged", "EnvironmentDeployRequested"]
+    assert kernel.deliver(apps.route_push, first) == []  # at-least-once: e1 delivered again, after e2
     assert fakes.environments.list_all()[0].sha == SHA_C
 
 
@@ -234,9 +236,10 @@ def test_a_late_duplicate_of_an_older_synchronize_does_not_redeploy_its_commit(f
     fakes.apps.put(an_app())
     fakes.environments.put(an_environment())
     first, second = with_id(synchronized(sha=SHA_B), "e1"), with_id(synchronized(sha=SHA_C), "e2")
-    assert len(pull_requests.redeploy_previews(first, fakes.ports())) == 2  # type: ignore[arg-type]
-    assert len(pull_requests.redeploy_previews(second, fakes.ports())) == 2  # type: ignore[arg-type]
-    assert pull_requests.redeploy_previews(first, fakes.ports()) == []  # type: ignore[arg-type]
+    kernel = Kernel("environments", fakes.ports())
+    assert len(kernel.deliver(pull_requests.redeploy_previews, first)) == 2
+    assert len(kernel.deliver(pull_requests.redeploy_previews, second)) == 2
+    assert kernel.deliver(pull_requests.redeploy_previews, first) == []
     assert fakes.environments.list_all()[0].sha == SHA_C
 
 
@@ -289,10 +292,11 @@ def test_a_new_entrypoint_redeploys_live_environments_once_per_event(fakes: Fake
     fakes.environments.put(an_environment("env_a"))
     fakes.environments.put(an_environment("env_b", status=S.stopped))
     event = with_id(AppEntrypointChanged(app_id="app_1", entrypoint="src/main.w", previous_entrypoint="main.w"), "e1")
-    published = apps.redeploy_with_new_entrypoint(event, fakes.ports())  # type: ignore[arg-type]
+    kernel = Kernel("environments", fakes.ports())
+    published = kernel.deliver(apps.redeploy_with_new_entrypoint, event)
     deploys = [e for e in published if isinstance(e, EnvironmentDeployRequested)]
     assert [(d.environment_id, d.entrypoint, d.sha) for d in deploys] == [("env_a", "src/main.w", SHA_A)]
-    assert apps.redeploy_with_new_entrypoint(event, fakes.ports()) == []  # type: ignore[arg-type]
+    assert kernel.deliver(apps.redeploy_with_new_entrypoint, event) == []
 
 
 # --- commands ------------------------------------------------------------------------------------------
@@ -303,11 +307,12 @@ def test_a_manual_redeploy_from_running_or_error(fakes: Fakes, status: S) -> Non
     fakes.apps.put(an_app())
     fakes.environments.put(an_environment(status=status))
     event = with_id(EnvironmentRedeployRequested(environment_id="env_1", requested_by="codertocat"), "e1")
-    published = commands.redeploy_on_request(event, fakes.ports())  # type: ignore[arg-type]
+    kernel = Kernel("environments", fakes.ports())
+    published = kernel.deliver(commands.redeploy_on_request, event)
     assert kinds(published) == ["EnvironmentStatusChanged", "EnvironmentDeployRequested"]
     env = fakes.environments.get("env_1")
     assert env is not None and env.status is S.initializing and env.deployment_id != "dep_1" and env.sha == SHA_A
-    assert commands.redeploy_on_request(event, fakes.ports()) == []  # type: ignore[arg-type]
+    assert kernel.deliver(commands.redeploy_on_request, event) == []
 
 
 @pytest.mark.parametrize("status", [S.deploying, S.initializing, S.stopped])
@@ -349,7 +354,7 @@ def test_a_report_of_the_current_deployment_moves_the_environment(fakes: Fakes) 
     assert isinstance(changed, EnvironmentStatusChanged)
     assert (changed.previous_status, changed.status) == (S.running_server, S.running)
     env = fakes.environments.get("env_1")
-    assert env is not None and env.endpoints == (("website", "https://wc-env-1.fly.dev/"),)
+    assert env is not None and [(e.label, e.url) for e in env.endpoints] == [("website", "https://wc-env-1.fly.dev/")]
 
 
 def test_test_results_are_kept_from_the_report_that_carried_them(fakes: Fakes) -> None:
@@ -358,7 +363,8 @@ def test_test_results_are_kept_from_the_report_that_carried_them(fakes: Fakes) -
     reports.apply_status_report(report("tests-error", test_results=[failing]), fakes.ports())
     reports.apply_status_report(report("running"), fakes.ports())
     env = fakes.environments.get("env_1")
-    assert env is not None and env.status is S.running and env.test_results == (("main.w:test", False, "boom"),)
+    assert env is not None and env.status is S.running
+    assert [(r.path, r.passed, r.error) for r in env.test_results] == [("main.w:test", False, "boom")]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from services import notifications
 from services.notifications import push_to_feed
 from sim.fakes import EPOCH, Fakes
 from sim.fakes.builders import a_preview_event
+from tests.kernel import Kernel
 
 
 def test_every_received_message_feeds_the_console() -> None:
@@ -28,6 +29,7 @@ def test_a_repeated_delivery_shows_once() -> None:
     fakes = Fakes()
     metadata = EventMetadata(event_id="e1", correlation_id="c", causation_id=None, occurred_at=EPOCH)
     event = AppDeleted(app_id="app_1", repository="Codertocat/Hello-World", metadata=metadata)
-    push_to_feed(event, fakes.ports())
-    push_to_feed(event, fakes.ports())
+    kernel = Kernel("notifications", fakes.ports())  # the repeated delivery is the kernel's to skip
+    kernel.deliver(push_to_feed, event)
+    kernel.deliver(push_to_feed, event)
     assert [i.subject for i in fakes.feed.recent()] == ["app_1"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from events import (
@@ -12,11 +14,11 @@ from events import (
     RuntimeProvisioningFailed,
     RuntimeStatusReported,
 )
-from ports import RuntimeReport
+from ports import Arrival
 from services import runtime, secrets
-from services.runtime import InvalidReportError, accept_report, fly_app_name
+from services.runtime import InvalidReportError, accept_report, admit_report, fly_app_name
 from services.runtime.handlers import destroy_runtime, provision_deployment
-from sim.fakes import Fakes
+from sim.fakes import EPOCH, Fakes
 from sim.fakes.builders import SHA_A, a_preview_event
 
 
@@ -89,27 +91,39 @@ def test_stop_destroys_the_fly_app_once_and_blocks_late_deploys() -> None:
     assert fakes.flyio.called("destroy_app") == fakes.flyio.calls and len(fakes.flyio.calls) == 1
 
 
+def report_arrival(**fields: object) -> Arrival:
+    """A report as its JSON body arrives at the door."""
+    body = json.dumps({"environment_id": "env_1", "deployment_id": "dep_1", **fields}).encode()
+    return Arrival("report", "r-1", str(fields.get("status")), body, "c-1", EPOCH)
+
+
 def test_a_report_becomes_an_event() -> None:
-    report = RuntimeReport("env_1", "dep_1", "running", (("t", True, None),), (("website", "https://x.fly.dev/"),))
-    [event] = accept_report(report, Fakes().ports())
+    arrival = report_arrival(
+        status="running",
+        test_results=[{"path": "t", "passed": True, "error": None}],
+        endpoints=[{"label": "website", "url": "https://x.fly.dev/"}],
+    )
+    [event] = accept_report(arrival, Fakes().ports())
     assert isinstance(event, RuntimeStatusReported)
     assert event.status.value == "running" and event.endpoints[0].label == "website"
 
 
 @pytest.mark.parametrize(
-    ("report", "message"),
+    ("fields", "message"),
     [
-        (RuntimeReport("env_1", "dep_1", "stopped"), "status 'stopped' is not one of"),
+        ({"status": "stopped"}, "status 'stopped' is not one of"),
         (
-            RuntimeReport("env_1", "dep_1", "running", endpoints=(("Web Site", "https://x/"),)),
+            {"status": "running", "endpoints": [{"label": "Web Site", "url": "https://x/"}]},
             "label: String should match",
         ),
-        (RuntimeReport("env_1", "not-a-deployment", "running"), "deployment_id"),
+        ({"status": "running", "deployment_id": "not-a-deployment"}, "deployment_id"),
     ],
 )
-def test_a_report_breaking_the_contract_is_refused(report: RuntimeReport, message: str) -> None:
+def test_a_report_breaking_the_contract_is_refused(fields: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidReportError, match=message):
-        accept_report(report, Fakes().ports())
+        accept_report(report_arrival(**fields), Fakes().ports())
+    with pytest.raises(InvalidReportError, match=message):
+        admit_report(report_arrival(**fields))  # the door refuses it too, before anything is kept
 
 
 def test_the_service_handles_deploys_and_stops() -> None:

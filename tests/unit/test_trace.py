@@ -32,7 +32,7 @@ def three_hops() -> tuple[Bus, str]:
     (root,) = bus.publish("apps", [example("AppCreated")])
     bus.publish("apps", [example("AppDeleted")])  # another correlation, must not leak in
     bus.run_until_quiet()
-    return bus, root["detail"]["metadata"]["correlation_id"]
+    return bus, root.correlation_id
 
 
 def test_the_causal_tree_follows_causation_ids_across_three_hops() -> None:
@@ -56,16 +56,16 @@ def test_the_causal_tree_follows_causation_ids_across_three_hops() -> None:
 def test_events_lists_the_published_envelopes_of_one_correlation_in_order() -> None:
     bus, correlation = three_hops()
     published = bus.trace.events(correlation)
-    assert [e["detail-type"] for e in published] == [
+    assert [e.detail_type for e in published] == [
         "AppCreated",
         "EnvironmentCreated",
         "EnvironmentDeployRequested",
         "RuntimeProvisioned",
         "EnvironmentStatusChanged",
     ]
-    by_id = {e["id"]: e for e in published}
+    by_id = {e.id: e for e in published}
     for envelope in published[1:]:
-        assert envelope["detail"]["metadata"]["causation_id"] in by_id
+        assert envelope.causation_id in by_id
     assert bus.trace.events("no-such-correlation") == [] and bus.trace.tree("no-such-correlation") == []
 
 
@@ -92,4 +92,4 @@ def test_records_are_numbered_in_order_and_filtered_by_correlation() -> None:
     assert mine == [r for r in everything if r.correlation_id == correlation]
     assert {r.detail_type for r in everything} - {r.detail_type for r in mine} == {"AppDeleted"}
     delivered = [r for r in mine if r.kind == "delivered"]
-    assert all(r.rule == f"{r.target_service}--{r.detail_type}" and r.attempt == 1 for r in delivered)
+    assert all(r.target == f"{r.target_service}--{r.detail_type}" and r.attempt == 1 for r in delivered)

@@ -18,10 +18,11 @@ from events import (
     PullRequestSynchronized,
     WebhookIgnored,
 )
-from ports import WebhookDelivery
-from services.github import WebhookRejectedError, ingest_webhook, sync_webhook_url, translate
-from sim.fakes import Fakes
+from ports import Arrival
+from services.github import WEBHOOKS, WebhookRejectedError, admit_webhook, ingest_webhook, sync_webhook_url, translate
+from sim.fakes import EPOCH, Fakes
 from tests.fixtures import github_body, github_json, github_manifest
+from tests.kernel import Kernel
 
 MANIFEST = github_manifest()
 # The manifest leaves these to the product: tags, branch deletions and installation events deploy nothing.
@@ -39,9 +40,13 @@ def load(name: str) -> dict[str, Any]:
     return github_json(name)
 
 
-def delivery(name: str, delivery_id: str = "d-1", body: bytes | None = None) -> WebhookDelivery:
+def delivery(name: str, delivery_id: str = "d-1", body: bytes | None = None) -> Arrival:
     row = next(r for r in MANIFEST if r["file"] == name)
-    return WebhookDelivery(row["x_github_event"], delivery_id, body if body is not None else github_body(name))
+    return webhook(row["x_github_event"], delivery_id, body if body is not None else github_body(name))
+
+
+def webhook(event: str, delivery_id: str, body: bytes) -> Arrival:
+    return Arrival("webhook", delivery_id, event, body, delivery_id, EPOCH)
 
 
 @pytest.mark.parametrize("row", MANIFEST, ids=[r["file"] for r in MANIFEST])
@@ -169,10 +174,10 @@ def test_a_value_breaking_the_contract_is_rejected_with_the_field() -> None:
 
 
 def test_the_same_delivery_id_is_ingested_once() -> None:
-    ports = Fakes().ports()
-    first = ingest_webhook(delivery("pull_request.opened.json", "72d3162e"), ports)
-    again = ingest_webhook(delivery("pull_request.opened.json", "72d3162e"), ports)
-    other = ingest_webhook(delivery("pull_request.opened.json", "72d3162f"), ports)
+    kernel = Kernel("github", Fakes().ports())  # the edge is delivered to through the kernel, once per delivery id
+    first = kernel.arrive(WEBHOOKS, delivery("pull_request.opened.json", "72d3162e"))
+    again = kernel.arrive(WEBHOOKS, delivery("pull_request.opened.json", "72d3162e"))
+    other = kernel.arrive(WEBHOOKS, delivery("pull_request.opened.json", "72d3162f"))
     assert [type(e) for e in first] == [PullRequestOpened] and again == [] and len(other) == 1
 
 
@@ -181,20 +186,22 @@ def test_the_same_delivery_id_is_ingested_once() -> None:
     [(b"{not json", "not valid JSON"), (b"\xff\xfe", "not valid JSON"), (b"[1, 2]", "must be a JSON object")],
 )
 def test_a_malformed_body_is_rejected_and_not_remembered(body: bytes, message: str) -> None:
-    ports = Fakes().ports()
+    kernel = Kernel("github", Fakes().ports())
     with pytest.raises(WebhookRejectedError, match=message):
-        ingest_webhook(delivery("pull_request.opened.json", "d-9", body), ports)
+        admit_webhook(delivery("pull_request.opened.json", "d-9", body))  # the door refuses it...
+    with pytest.raises(WebhookRejectedError, match=message):
+        kernel.arrive(WEBHOOKS, delivery("pull_request.opened.json", "d-9", body))  # ...and so does the edge
     # The id is not burnt: the good body under the same id is still accepted.
-    assert len(ingest_webhook(delivery("pull_request.opened.json", "d-9"), ports)) == 1
+    assert len(kernel.arrive(WEBHOOKS, delivery("pull_request.opened.json", "d-9"))) == 1
 
 
 def test_missing_headers_are_rejected() -> None:
     ports = Fakes().ports()
     body = github_body("ping.json")
     with pytest.raises(WebhookRejectedError, match="X-GitHub-Event"):
-        ingest_webhook(WebhookDelivery("", "d", body), ports)
+        ingest_webhook(webhook("", "d", body), ports)
     with pytest.raises(WebhookRejectedError, match="X-GitHub-Delivery"):
-        ingest_webhook(WebhookDelivery("ping", "", body), ports)
+        ingest_webhook(webhook("ping", "", body), ports)
 
 
 def test_the_body_is_not_mutated_by_translation() -> None:

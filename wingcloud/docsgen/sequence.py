@@ -42,6 +42,12 @@ def _sender(record: Record) -> str:
     return record.source_service or OUTSIDE
 
 
+def _arrived(records: Sequence[Record]) -> set[tuple[str, str | None]]:
+    """(correlation, service) of every arrival delivered through a door: the events that service publishes at
+    the door in that correlation need no arrow from the trigger, the arrival's arrow shows it."""
+    return {(r.correlation_id, r.target_service) for r in records if r.arrival and r.kind == "delivered"}
+
+
 class _Participants:
     """Participants in order of first appearance; triggers and the outside world are actors, kept apart from
     services even when they share a name (the `api` trigger and the `api` service)."""
@@ -63,13 +69,19 @@ def sequence_diagram(records: Sequence[Record], trigger_of: TriggerOf) -> str:
     who = _Participants()
     varying = varying_facts(records)
     reached = {r.event_id for r in records if r.kind in ("delivered", "failed", "dead-lettered", "rejected")}
+    arrived = _arrived(records)
     body: list[str] = []
     for r in sorted(records, key=lambda r: r.seq):
         event = mermaid_text(label(r, varying), 120)
         again = f" (attempt {r.attempt})" if r.attempt > 1 else ""
         error = mermaid_text(r.error or "no error recorded", 70)
-        origin = who(_origin(r, trigger_of), actor=True) if r.kind == "published" and r.causation_id is None else ""
-        source = who(_sender(r))
+        at_door = r.kind == "published" and r.causation_id is None
+        origin = (
+            who(_origin(r, trigger_of), actor=True)
+            if at_door and (r.correlation_id, r.source_service) not in arrived
+            else ""
+        )
+        source = who(_sender(r), actor=r.arrival)
         if r.kind == "published":
             if origin:
                 body.append(f"    {origin}->>{source}: {event}")
@@ -103,11 +115,14 @@ Node = tuple[bool, str]  # (is an outside trigger, name)
 def flow_edges(records: Sequence[Record], trigger_of: TriggerOf) -> list[tuple[Node, str, Node]]:
     """(from, event, to) in order of first appearance: edge events from their trigger, then deliveries."""
     edges: list[tuple[Node, str, Node]] = []
+    arrived = _arrived(records)
     for r in sorted(records, key=lambda r: r.seq):
         if r.kind == "published" and r.causation_id is None:
+            if (r.correlation_id, r.source_service) in arrived:
+                continue
             edge = ((True, _origin(r, trigger_of)), r.detail_type, (False, _sender(r)))
         elif r.kind == "delivered":
-            edge = ((False, _sender(r)), r.detail_type, (False, r.target_service or OUTSIDE))
+            edge = ((r.arrival, _sender(r)), r.detail_type, (False, r.target_service or OUTSIDE))
         else:
             continue
         if edge not in edges:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2  # 2: `rule` became `target`; arrivals through a door are recorded (`arrival`)
 KINDS = frozenset(
     {"published", "delivered", "failed", "retry-scheduled", "dead-lettered", "rejected", "replayed", "redriven"}
 )
@@ -31,13 +31,14 @@ class Record:
     detail_type: str
     source_service: str | None
     target_service: str | None
-    rule: str | None
+    target: str | None
     correlation_id: str
     causation_id: str | None
     attempt: int
     error: str | None
     due_at: str | None = None  # when a scheduled retry or a redrive runs
     facts: tuple[tuple[str, str], ...] = ()  # the detail's enum fields (status, reason, type), in schema order
+    arrival: bool = False  # an arrival through a door (a webhook, a report), not an event on the bus
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,14 @@ def _record(raw: Mapping[str, Any]) -> Record:
         detail_type=str(raw["detail_type"]),
         source_service=_optional(raw["source_service"]),
         target_service=_optional(raw["target_service"]),
-        rule=_optional(raw["rule"]),
+        target=_optional(raw["target"]),
         correlation_id=str(raw["correlation_id"]),
         causation_id=_optional(raw["causation_id"]),
         attempt=int(raw["attempt"]),
         error=_optional(raw["error"]),
         due_at=_optional(raw.get("due_at")),
         facts=tuple((str(k), str(v)) for k, v in raw.get("facts") or ()),
+        arrival=bool(raw.get("arrival", False)),
     )
 
 
@@ -151,8 +153,8 @@ class _Renamer:
 
 
 def _facts(raw: Any, fields: Mapping[str, Sequence[str]]) -> tuple[tuple[str, str], ...]:
-    envelope = getattr(raw, "envelope", None) or {}
-    detail = envelope.get("detail") if isinstance(envelope, Mapping) else None
+    envelope = getattr(raw, "envelope", None)
+    detail = getattr(envelope, "detail", None)
     if not isinstance(detail, Mapping):
         return ()
     names = fields.get(str(raw.detail_type), ())
@@ -160,7 +162,7 @@ def _facts(raw: Any, fields: Mapping[str, Sequence[str]]) -> tuple[tuple[str, st
 
 
 def normalised(records: Sequence[Any], facts: Mapping[str, Sequence[str]] | None = None) -> tuple[Record, ...]:
-    """Records from the bus (objects with bus.trace.TraceRecord's attributes), ids renamed by first appearance
+    """Records from the bus (`bus.trace.TraceRecord`s), ids renamed by first appearance
     so that the file does not change when only the ids' spelling does. `facts` names, per detail-type, the
     fields of the record's `envelope` detail to keep (see `schema.enum_fields`)."""
     rename = _Renamer()
@@ -175,13 +177,14 @@ def normalised(records: Sequence[Any], facts: Mapping[str, Sequence[str]] | None
                 detail_type=str(raw.detail_type),
                 source_service=_optional(raw.source_service),
                 target_service=_optional(raw.target_service),
-                rule=_optional(raw.rule),
+                target=_optional(raw.target),
                 correlation_id=rename("c", raw.correlation_id) or "",
                 causation_id=rename("e", raw.causation_id),
                 attempt=int(raw.attempt),
                 error=_optional(raw.error),
                 due_at=_moment(getattr(raw, "due_at", None)),
                 facts=_facts(raw, facts or {}),
+                arrival=getattr(raw, "envelope", None) is None,
             )
         )
     return tuple(out)

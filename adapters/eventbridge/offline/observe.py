@@ -1,5 +1,5 @@
-"""The simulator's views of what happened (trace records, dead letters), rebuilt from what the AWS backend
-shows: the events on the bus (from the tap), the deliveries the consumers journaled, the DLQ contents."""
+"""The kernel's views of what happened (trace records, dead letters), rebuilt from what the AWS backend shows:
+the events on the bus (from the tap), the deliveries the consumers journaled, the DLQ contents."""
 
 from __future__ import annotations
 
@@ -8,48 +8,39 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from adapters.eventbridge.consumer import Handled
+from adapters.eventbridge.function.consumer import Handled
 from bus.deadletters import DeadLetter
-from bus.routing import service_of
-from bus.trace import TraceKind, TraceRecord
+from bus.envelope import Envelope, InvalidEnvelopeError
+from bus.trace import TraceKind, TraceRecord, record
+from ports import Arrival
 
-Envelope = dict[str, Any]
-
-
-def _metadata(envelope: Any) -> dict[str, Any]:
-    detail = envelope.get("detail") if isinstance(envelope, dict) else None
-    metadata = detail.get("metadata") if isinstance(detail, dict) else None
-    return metadata if isinstance(metadata, dict) else {}
+DOOR_TRIGGERS = {"webhook": "github-webhooks", "report": "runtime-reports"}
 
 
-def _record(kind: TraceKind, envelope: Envelope, at: datetime, target: str | None, error: str | None) -> TraceRecord:
-    metadata = _metadata(envelope)
-    return TraceRecord(
-        seq=0,
-        at=at,
-        kind=kind,
-        event_id=str(metadata.get("event_id", envelope.get("id", ""))),
-        detail_type=str(envelope["detail-type"]),
-        source_service=service_of(str(envelope.get("source", ""))),
+def _step(
+    kind: TraceKind, parcel: Envelope | Arrival, at: datetime, target: str | None, error: str | None
+) -> TraceRecord:
+    source = DOOR_TRIGGERS.get(parcel.door) if isinstance(parcel, Arrival) else None
+    name = parcel.door if isinstance(parcel, Arrival) else parcel.detail_type
+    return record(
+        0,
+        kind,
+        parcel,
+        at,
+        source=source,
         target_service=target,
-        rule=f"{target}--{envelope['detail-type']}" if target else None,
-        correlation_id=str(metadata.get("correlation_id", "")),
-        causation_id=metadata.get("causation_id"),
-        attempt=0,
+        target=f"{target}--{name}" if target else None,
         error=error,
-        envelope=envelope,
     )
 
 
 def trace_of(published: Sequence[Envelope], journal: Sequence[Handled], at: datetime) -> list[TraceRecord]:
-    """ "published" for every event on the bus, then "delivered" / "failed" for every handling, numbered.
-
-    The event id is `detail.metadata.event_id`: EventBridge gives the envelope an `id` of its own."""
-    records = [_record("published", e, at, None, None) for e in published]
+    """ "published" for every event on the bus, then "delivered" / "failed" for every handling, numbered."""
+    records = [_step("published", e, at, None, None) for e in published]
     for handled in journal:
-        if handled.envelope.get("detail-type"):
+        if handled.parcel is not None:
             kind: TraceKind = "delivered" if handled.error is None else "failed"
-            records.append(_record(kind, dict(handled.envelope), at, handled.service, handled.error))
+            records.append(_step(kind, handled.parcel, at, handled.service, handled.error))
     return [replace(r, seq=i) for i, r in enumerate(records, 1)]
 
 
@@ -57,18 +48,21 @@ def dead_letters_of(
     letters: Sequence[tuple[str, Any, int]], journal: Sequence[Handled], at: datetime
 ) -> list[DeadLetter]:
     """DeadLetters from (service, body, deliveries) of DLQ messages, with the last error journaled for each."""
-    last_error = {str(_metadata(h.envelope).get("event_id")): h.error for h in journal if h.error}
+    last_error = {h.parcel.event_id: h.error for h in journal if h.error and isinstance(h.parcel, Envelope)}
     found: list[DeadLetter] = []
     for service, body, deliveries in letters:
-        envelope = body if isinstance(body, dict) else {}
+        try:
+            envelope = Envelope.from_wire(body if isinstance(body, dict) else {})
+        except InvalidEnvelopeError:
+            continue  # not an event: nothing the scenarios could have caused
         found.append(
             DeadLetter(
                 id=f"dlq_{len(found) + 1:05d}",
-                rule=f"{service}--{envelope.get('detail-type')}" if envelope else None,
-                target_service=service,
-                envelope=envelope,
+                target=f"{service}--{envelope.detail_type}",
+                service=service,
+                parcel=envelope,
                 error_code="MaxReceiveCountExceeded",
-                error_message=str(last_error.get(str(_metadata(envelope).get("event_id")), "")),
+                error_message=str(last_error.get(envelope.event_id, "")),
                 exhausted_condition="maxReceiveCount",
                 attempts=deliveries,
                 at=at,

@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.eventbridge.deploy import Deployment, deploy
-from adapters.eventbridge.runtime import AwsClients, LambdaSettings
-from adapters.eventbridge.state._items import pages
-from adapters.eventbridge.topology import ENV_READ_ONLY, grants_of
-from bus.routing import format_time
+from adapters.eventbridge.function.state._items import pages
+from adapters.eventbridge.function.wiring import AwsClients, LambdaSettings
+from adapters.eventbridge.stack.deploy import Deployment, deploy
+from adapters.eventbridge.stack.topology import ENV_READ_ONLY, grants_of
+from bus.envelope import format_time
 from ports import Settings
 from spec.contract import SOURCE_PREFIX, Contract
 

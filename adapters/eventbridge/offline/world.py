@@ -11,32 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from adapters.eventbridge.consumer import Consumer, Handled
-from adapters.eventbridge.esm import QueuePump
-from adapters.eventbridge.lambda_entry import build_consumer
+from adapters.eventbridge.function.consumer import Consumer, Handled
+from adapters.eventbridge.function.entry import build_consumer
+from adapters.eventbridge.function.state import DynamoSecretStore
+from adapters.eventbridge.function.wiring import Outside
+from adapters.eventbridge.offline.esm import QueuePump
 from adapters.eventbridge.offline.observe import dead_letters_of, trace_of
 from adapters.eventbridge.offline.stack import OfflineStack, scheduled_event
-from adapters.eventbridge.runtime import Outside
-from adapters.eventbridge.state import DynamoSecretStore
 from bus.deadletters import DeadLetter
+from bus.envelope import Envelope
 from bus.schedule import parse_rate
 from bus.trace import TraceRecord
 from events import Event
-from ports import App, Environment, FeedItem, Ports, Settings
+from ports import App, Arrival, Environment, FeedItem, Ports, Settings
 from services import cleaner, github, logs
 from sim.fakes import EPOCH, Fakes, RuntimeScript
-from sim.world import Edges
+from sim.player import play_until_quiet
+from sim.world import FrontDoor
 
-Envelope = dict[str, Any]
+R = TypeVar("R")
 
 
 class ChaosUnsupportedError(ValueError):
     """Chaos mode is the simulator's; on this backend SQS and EventBridge bring their own duplicates."""
 
 
-class AwsWorld(Edges):
+class AwsWorld(FrontDoor):
     """wing.cloud on EventBridge, SQS, Lambda (played in-process), DynamoDB, S3 and KMS, all on moto."""
 
     def __init__(
@@ -76,29 +78,27 @@ class AwsWorld(Edges):
     def ports(self, service: str) -> Ports:
         return self.consumers[service].ports
 
-    # --- edges: each publishes and returns; run() delivers ----------------------------------------------
+    # --- ways in (shared in FrontDoor): what the ingress functions do ----------------------------------
 
-    def _edge(self, service: str, work: Callable[[Ports], Sequence[Event]], correlation_id: str | None = None) -> str:
-        """What an ingress function does: the work with the service's ports, then its events published."""
-        consumer = self.consumers[service]
-        with consumer.unit_of_work() as ports:
-            published = work(ports)
-            correlation_id = correlation_id or self.fakes.ids.new("req")
-            if published:
-                consumer.publish(published, correlation_id=correlation_id, causation_id=None)
-        return correlation_id
+    def _arrive(self, arrival: Arrival) -> None:
+        """An admitted arrival, delivered by the function of the service that has the door."""
+        service = next(s for s, consumer in self.consumers.items() if arrival.door in consumer.definition.edges)
+        self.consumers[service].arrive(arrival)
+
+    def _command(self, service: str, work: Callable[[Ports], tuple[R, Sequence[Event]]], correlation_id: str) -> R:
+        return self.consumers[service].command(work, correlation_id)
 
     def _service_ports(self, service: str) -> Ports:
         return self.ports(service)
 
+    def _new_request_id(self) -> str:
+        return self.fakes.ids.new("req")
+
     # --- time ---------------------------------------------------------------------------------------------
 
     def run(self, *, full: bool = True) -> None:
-        """Pump every queue until quiet; then let the fake runtime report, and again, until all is quiet."""
-        self._settle(full=full)
-        while (report := self.flyio.take_report()) is not None:
-            self.report(report)
-            self._settle(full=full)
+        """Pump every queue until quiet, letting the fake runtime send each report it has, until all is quiet."""
+        play_until_quiet(self.flyio, self.report, lambda: self._settle(full=full))
 
     def _expect(self, envelopes: list[Envelope]) -> None:
         """Note which queues the simulator's matcher says these events went to, to poll those first."""
@@ -123,7 +123,7 @@ class AwsWorld(Edges):
         else:
             raise RuntimeError(f"queues still busy after {max_polls} polls (a handler loop, or a poison message?)")
         if full:
-            self._published.extend(self.stack.tapped())
+            self._published.extend(Envelope.from_wire(e) for e in self.stack.tapped())
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock; each hourly tick on the way invokes the cleaner as its schedule rule would. Between
@@ -158,7 +158,7 @@ class AwsWorld(Edges):
 
     def events(self, detail_type: str | None = None) -> list[Envelope]:
         """Every event that crossed the bus (as EventBridge delivered it to a tap rule), in publish order."""
-        return [e for e in self._published if detail_type is None or e["detail-type"] == detail_type]
+        return [e for e in self._published if detail_type is None or e.detail_type == detail_type]
 
     def trace(self) -> list[TraceRecord]:
         """Published events and the deliveries the consumers saw (EventBridge keeps no such log itself)."""

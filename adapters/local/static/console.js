@@ -86,7 +86,7 @@ async function loadDeadLetters() {
   $("#dead-letters tbody").replaceChildren(
     ...letters.map((d) =>
       el("tr", { "data-letter-id": d.id },
-        el("td", {}, d.id), el("td", {}, d.rule ?? "(rejected at publish)"), el("td", {}, d.detail_type),
+        el("td", {}, d.id), el("td", {}, d.target ?? "(rejected at publish)"), el("td", {}, d.detail_type),
         el("td", { class: "error" }, `${d.error_code}: ${d.error_message}`), el("td", {}, d.attempts),
         el("td", {},
           el("button", { class: "redrive", onclick: () => api("POST", `/api/dead-letters/${d.id}/redrive`).then(loadDeadLetters).catch(alert) }, "Redrive"),

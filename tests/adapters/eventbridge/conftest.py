@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from adapters.eventbridge.deploy import Deployment, deploy
+from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.offline.moto import MotoServer, port_is_free
 from adapters.eventbridge.offline.stack import OfflineStack
-from adapters.eventbridge.runtime import AwsClients
+from adapters.eventbridge.stack.deploy import Deployment, deploy
 from spec.contract import Contract
 
 REGION = "us-east-1"

@@ -8,10 +8,10 @@ import zipfile
 
 from typer.testing import CliRunner
 
-from adapters.eventbridge import package
-from adapters.eventbridge.deploy import Deployment, deploy
-from adapters.eventbridge.runtime import AwsClients
-from adapters.eventbridge.topology import MAX_RECEIVE_COUNT, STORES, functions
+from adapters.eventbridge.function.wiring import AwsClients
+from adapters.eventbridge.stack import package
+from adapters.eventbridge.stack.deploy import Deployment, deploy
+from adapters.eventbridge.stack.topology import MAX_RECEIVE_COUNT, STORES, functions
 from spec.contract import Contract
 from wingcloud.cli import app as cli
 
@@ -60,7 +60,7 @@ def test_functions_are_wired_as_the_template_says(stack: Deployment, aws: AwsCli
     mappings = {m["FunctionArn"]: m for m in lam.list_event_source_mappings()["EventSourceMappings"]}
     for function in functions(contract):
         configuration = lam.get_function_configuration(FunctionName=stack.functions[function.service])
-        assert configuration["Handler"] == "adapters.eventbridge.lambda_entry.handler"
+        assert configuration["Handler"] == "adapters.eventbridge.function.entry.handler"
         variables = configuration["Environment"]["Variables"]
         assert variables["WINGCLOUD_SERVICE"] == function.service
         assert variables["WINGCLOUD_EVENT_BUS_NAME"] == stack.bus_name
@@ -85,7 +85,7 @@ def test_deploy_says_what_moto_left_out_and_a_redeploy_changes_nothing(
     stack: Deployment, aws: AwsClients, contract: Contract
 ) -> None:
     assert any("QueuePolicy" in note for note in stack.notes)
-    assert any("TTL on DedupeTable" in note for note in stack.notes)
+    assert any("TTL on LedgerTable" in note for note in stack.notes)
     assert any("schema registry" in note for note in stack.notes)
     again = deploy(contract, aws, stack_name=stack.stack_name, bus_name=stack.bus_name, event_source_mappings=False)
     assert (again.functions, again.queues, again.stores) == (stack.functions, stack.queues, stack.stores)
@@ -108,5 +108,8 @@ def test_the_package_is_reproducible_and_holds_the_entry_point_and_the_spec() ->
     first, second = package.build(), package.build()
     assert first == second
     names = set(zipfile.ZipFile(io.BytesIO(first)).namelist())
-    assert {"adapters/eventbridge/lambda_entry.py", "spec/asyncapi.yaml", "events/schemas.json"} <= names
+    assert {"adapters/eventbridge/function/entry.py", "spec/asyncapi.yaml", "events/schemas.json"} <= names
     assert not any("__pycache__" in name for name in names)
+    # what a function runs, and nothing else: no simulator or fake, no local server, no deploy-time code
+    leftovers = ("sim/", "adapters/local/", "adapters/eventbridge/offline/", "adapters/eventbridge/stack/", "tests/")
+    assert not [name for name in names if name.startswith(leftovers)]

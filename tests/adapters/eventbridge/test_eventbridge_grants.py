@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.eventbridge.topology import OUTSIDE_CREDENTIALS_PORTS, grants_of
+from adapters.eventbridge.stack.topology import OUTSIDE_CREDENTIALS_PORTS, grants_of
 from spec.contract import Contract
 
 REPO = Path(__file__).resolve().parents[3]
@@ -18,7 +18,6 @@ REPO = Path(__file__).resolve().parents[3]
 STORE_OF_FIELD = {
     "apps": "apps",
     "environments": "environments",
-    "dedupe": "dedupe",
     "kv": "kv",
     "secrets": "secrets",
     "keys": "keys",

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 import events
-from adapters.eventbridge import lambda_entry
-from adapters.eventbridge.consumer import Consumer, IncomingEnvelope, UnsupportedInvocationError
-from adapters.eventbridge.lambda_entry import build_consumer
+from adapters.eventbridge.function import entry as lambda_entry
+from adapters.eventbridge.function.consumer import Consumer, UnsupportedInvocationError
+from adapters.eventbridge.function.entry import build_consumer
+from adapters.eventbridge.function.publisher import PublishError
+from adapters.eventbridge.function.state import DynamoApps
+from adapters.eventbridge.function.wiring import AwsClients, Outside, PortNotGrantedError, build_ports
 from adapters.eventbridge.offline.stack import OfflineStack, scheduled_event
-from adapters.eventbridge.publisher import PublishError
-from adapters.eventbridge.runtime import AwsClients, Outside, PortNotGrantedError, build_ports
-from adapters.eventbridge.state import DynamoApps
+from bus.envelope import Envelope
 from ports import App, Settings
 from sim.fakes import EPOCH, Fakes
 from spec.contract import Contract, source_of
@@ -63,7 +64,7 @@ def sqs_batch(*bodies: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("raw", captured(), ids=lambda e: e["detail-type"])
 def test_captured_envelopes_unwrap_to_their_fields(raw: dict[str, Any]) -> None:
-    envelope = IncomingEnvelope.model_validate(raw)
+    envelope = Envelope.from_wire(raw)
     assert (envelope.id, envelope.detail_type, envelope.source) == (raw["id"], raw["detail-type"], raw["source"])
     assert envelope.account == raw["account"] and envelope.region == raw["region"]
     assert envelope.time.tzinfo is not None and envelope.time.isoformat().startswith(raw["time"][:19])
@@ -183,7 +184,7 @@ def test_importing_the_entry_point_connects_to_nothing() -> None:
         "import socket\n"
         "def refuse(*args): raise AssertionError(f'connected at import time to {args}')\n"
         "socket.socket.connect = socket.socket.connect_ex = refuse\n"
-        "import adapters.eventbridge.lambda_entry as entry\n"
+        "import adapters.eventbridge.function.entry as entry\n"
         "assert entry.consumer.cache_info().currsize == 0\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)

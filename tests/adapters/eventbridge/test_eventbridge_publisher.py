@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from adapters.eventbridge.publisher import (
+from adapters.eventbridge.function.publisher import (
     MAX_REQUEST_BYTES,
     Entry,
     EventTooLargeError,
@@ -17,7 +17,7 @@ from adapters.eventbridge.publisher import (
     PublishError,
     batches,
 )
-from adapters.eventbridge.runtime import AwsClients
+from adapters.eventbridge.function.wiring import AwsClients
 
 WHEN = datetime(2026, 11, 28, 6, 46, tzinfo=UTC)
 

@@ -7,11 +7,11 @@ import copy
 import json
 from typing import Any
 
-from adapters.eventbridge.esm import QueuePump, drain
+from adapters.eventbridge.function.publisher import Entry, Publisher
+from adapters.eventbridge.function.wiring import AwsClients
+from adapters.eventbridge.offline.esm import QueuePump, drain
 from adapters.eventbridge.offline.stack import OfflineStack
-from adapters.eventbridge.publisher import Entry, Publisher
-from adapters.eventbridge.runtime import AwsClients
-from adapters.eventbridge.topology import MAX_RECEIVE_COUNT
+from adapters.eventbridge.stack.topology import MAX_RECEIVE_COUNT
 from spec.contract import Contract
 
 
@@ -121,8 +121,8 @@ def test_the_real_consumer_dead_letters_an_event_its_handler_cannot_take(
     quiet: OfflineStack, aws: AwsClients, contract: Contract
 ) -> None:
     """An event whose detail breaks the spec can never succeed: after the redrive count it is in the DLQ."""
-    from adapters.eventbridge.lambda_entry import build_consumer
-    from adapters.eventbridge.runtime import Outside
+    from adapters.eventbridge.function.entry import build_consumer
+    from adapters.eventbridge.function.wiring import Outside
     from ports import Settings
     from sim.fakes import Fakes
 

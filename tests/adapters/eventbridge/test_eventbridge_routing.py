@@ -7,9 +7,9 @@ import copy
 import json
 from typing import Any
 
+from adapters.eventbridge.function.publisher import Entry, Publisher
+from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.offline.stack import OfflineStack
-from adapters.eventbridge.publisher import Entry, Publisher
-from adapters.eventbridge.runtime import AwsClients
 from bus.patterns import RuleSet
 from events.models import EnvironmentStatus, EnvironmentType
 from spec.contract import Contract, source_of

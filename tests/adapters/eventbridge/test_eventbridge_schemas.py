@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft4Validator
 
 import events
-from adapters.eventbridge.schemas import Draft4ConversionError, event_schema, schema_name, to_draft4
+from adapters.eventbridge.stack.schemas import Draft4ConversionError, event_schema, schema_name, to_draft4
 from spec.contract import Contract, source_of
 
 

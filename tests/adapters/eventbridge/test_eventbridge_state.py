@@ -10,23 +10,24 @@ from typing import Any
 
 import pytest
 
-from adapters.eventbridge.deploy import Deployment
-from adapters.eventbridge.runtime import AwsClients
-from adapters.eventbridge.state import (
+from adapters.eventbridge.function.state import (
     DynamoApps,
-    DynamoDedupe,
     DynamoEnvironments,
     DynamoFeed,
     DynamoKeyValue,
+    DynamoLedger,
     DynamoSecretStore,
     KmsKeyService,
     S3BlobStore,
 )
-from adapters.eventbridge.template import build
-from adapters.eventbridge.topology import STORES
+from adapters.eventbridge.function.wiring import AwsClients
+from adapters.eventbridge.stack.deploy import Deployment
+from adapters.eventbridge.stack.template import build
+from adapters.eventbridge.stack.topology import STORES
+from events import models
 from events.models import EnvironmentStatus, EnvironmentType
 from ports.values import App, Environment, FeedItem, StoredSecret
-from sim.dedupe import MemoryDedupe
+from sim.bus import MemoryUnit
 from sim.fakes import (
     FakeBlobStore,
     FakeKeyService,
@@ -77,8 +78,8 @@ def env(env_id: str = "env_1", **changes: Any) -> Environment:
         T0,
         T0,
         pr_number=2,
-        endpoints=(("web", "https://x.wingcloud.test"),),
-        test_results=(("main.test.w", False, "boom"),),
+        endpoints=(models.Endpoint(label="web", url="https://x.wingcloud.test"),),
+        test_results=(models.TestResult(path="main.test.w", passed=False, error="boom"),),
     )
     return replace(base, **changes)
 
@@ -180,24 +181,43 @@ def test_a_create_overtaken_by_a_rival_for_its_identity_loses(table: Any, aws: A
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_dedupe_first_time_only(backend: str, table: Any, aws: AwsClients) -> None:
-    dedupe = MemoryDedupe() if backend == "memory" else DynamoDedupe(aws("dynamodb"), table("dedupe"), "apps")
-    assert dedupe.first_time("apps:evt_1")
-    assert not dedupe.first_time("apps:evt_1")
-    assert dedupe.first_time("apps:evt_2")
+def test_the_ledger_records_a_handled_parcel_once(backend: str, table: Any, aws: AwsClients) -> None:
+    """The kernel's record of what a target handled: in memory (the simulator's unit), on DynamoDB."""
+    if backend == "memory":
+        unit = MemoryUnit(ports=None, ledger=set())  # type: ignore[arg-type]
+        seen = unit.handled
+
+        def mark(target: str, key: str) -> bool:
+            first = not unit.handled(target, key)
+            unit.complete([], target=target, key=key)
+            return first
+
+    else:
+        ledger = DynamoLedger(aws("dynamodb"), table("ledger"), "apps")
+
+        def seen(target: str, key: str) -> bool:
+            return ledger.seen(f"{target}#{key}")
+
+        def mark(target: str, key: str) -> bool:
+            return ledger.mark(f"{target}#{key}")
+
+    assert not seen("apps--BranchPushed", "evt_1")
+    assert mark("apps--BranchPushed", "evt_1")
+    assert seen("apps--BranchPushed", "evt_1") and not mark("apps--BranchPushed", "evt_1")
+    assert not seen("apps--BranchPushed", "evt_2") and not seen("environments--BranchPushed", "evt_1")
 
 
-def test_dedupe_keys_are_per_service_and_expire(table: Any, aws: AwsClients) -> None:
-    name, now = table("dedupe"), [1_000_000.0]
-    apps = DynamoDedupe(aws("dynamodb"), name, "apps", ttl_seconds=60, now=lambda: now[0])
-    logs = DynamoDedupe(aws("dynamodb"), name, "logs", ttl_seconds=60, now=lambda: now[0])
-    assert apps.first_time("evt_1") and logs.first_time("evt_1")
+def test_ledger_keys_are_per_service_and_expire(table: Any, aws: AwsClients) -> None:
+    name, now = table("ledger"), [1_000_000.0]
+    apps = DynamoLedger(aws("dynamodb"), name, "apps", ttl_seconds=60, now=lambda: now[0])
+    logs = DynamoLedger(aws("dynamodb"), name, "logs", ttl_seconds=60, now=lambda: now[0])
+    assert apps.mark("evt_1") and logs.mark("evt_1")
     item = aws("dynamodb").get_item(TableName=name, Key={"pk": {"S": "apps#evt_1"}})["Item"]
     assert item["expires_at"] == {"N": str(1_000_060)}
     now[0] += 59
-    assert not apps.first_time("evt_1")
+    assert apps.seen("evt_1") and not apps.mark("evt_1")
     now[0] += 2  # expired but maybe not yet deleted by DynamoDB: counts as absent
-    assert apps.first_time("evt_1")
+    assert not apps.seen("evt_1") and apps.mark("evt_1")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

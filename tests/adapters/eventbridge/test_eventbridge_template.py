@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from adapters.eventbridge.template import build, render
-from adapters.eventbridge.template_functions import rule_logical_id
-from adapters.eventbridge.topology import STORES, UnmappedPortError, functions, grants_of, pascal
+from adapters.eventbridge.stack.template import build, render
+from adapters.eventbridge.stack.template_functions import rule_logical_id
+from adapters.eventbridge.stack.topology import STORES, UnmappedPortError, functions, grants_of, pascal
 from spec.contract import Contract, source_of
 from wingcloud.cli import app as cli
 from wingcloud.cmd_deploy import TEMPLATE_PATH
@@ -81,7 +81,7 @@ def test_every_receiving_service_has_queue_dlq_function_and_batch_failures(
     resources = template["Resources"]
     for function in functions(contract):
         name = function.logical
-        assert resources[f"{name}Function"]["Properties"]["Handler"] == "adapters.eventbridge.lambda_entry.handler"
+        assert resources[f"{name}Function"]["Properties"]["Handler"] == "adapters.eventbridge.function.entry.handler"
         variables = resources[f"{name}Function"]["Properties"]["Environment"]["Variables"]
         assert variables["WINGCLOUD_SERVICE"] == function.service
         if not function.has_queue:
@@ -142,7 +142,7 @@ def test_read_only_and_namespaced_grants(template: dict[str, Any]) -> None:
     environments = _statements(template, "environments")
     assert "dynamodb:PutItem" not in environments["AppsRead"]["Action"]
     assert "dynamodb:PutItem" in environments["EnvironmentsWrite"]["Action"]
-    dedupe = environments["DedupeWrite"]
+    dedupe = environments["LedgerWrite"]
     assert dedupe["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["environments#*"]}}
     assert "dynamodb:Scan" not in dedupe["Action"]  # a Scan cannot be fenced by leading key
     assert "AppsWrite" in _statements(template, "apps")

@@ -21,10 +21,15 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from adapters.local.server import create_app
-from adapters.local.system import System, build_system
+from adapters.local.system import System
 from adapters.settings import LocalSettings
 from bus.retry import RetryPolicy
+from ports import RuntimeReport
+from sim.embedded import JournaledFlyIO, JournaledGitHub
+from sim.fakes import FakeFlyIO, FakeGitHub
+from sim.player import play_until_quiet
 from tests.fixtures import github_body
+from wingcloud.outside import local_system
 
 SECRET = "test-secret"
 TOKEN = "test-token"
@@ -62,20 +67,28 @@ def pull_request(
     return json.dumps(payload).encode()
 
 
+def embedded(system: System) -> tuple[FakeGitHub, FakeFlyIO]:
+    """The fakes behind the embedded GitHub and fly.io."""
+    github, flyio = system.outside.github, system.outside.flyio
+    assert isinstance(github, JournaledGitHub) and isinstance(flyio, JournaledFlyIO), "not the embedded world"
+    return github.fake, flyio.fake
+
+
 def drain(system: System, rounds: int = 1000) -> None:
     """Deliver everything due, playing the embedded runtime's reports, until nothing is left to do."""
-    assert system.embedded is not None
-    fake = system.embedded.flyio.fake
-    sent: dict[str, int] = {}
-    for _ in range(rounds):
-        moved = system.worker.run_once()
-        while (report := fake.take_report()) is not None:
-            sent[report.deployment_id] = sent.get(report.deployment_id, 0) + 1
-            system.inbox.put(system.report_arrival(report, f"rep_{report.deployment_id}_{sent[report.deployment_id]}"))
-            moved += 1
-        if not moved:
-            return
-    raise AssertionError("the system did not go quiet")
+    counts: dict[str, int] = {}
+
+    def report(sent: RuntimeReport) -> None:
+        counts[sent.deployment_id] = counts.get(sent.deployment_id, 0) + 1
+        system.report(sent, f"rep_{sent.deployment_id}_{counts[sent.deployment_id]}")
+
+    def settle() -> None:
+        for _ in range(rounds):
+            if not system.worker.run_once():
+                return
+        raise AssertionError("the system did not go quiet")
+
+    play_until_quiet(embedded(system)[1], report, settle)
 
 
 @pytest.fixture
@@ -90,7 +103,7 @@ def settings() -> LocalSettings:
 
 @pytest.fixture
 def system(tmp_path: Path, settings: LocalSettings) -> System:
-    return build_system(
+    return local_system(
         settings,
         tmp_path / "data",
         "http://testserver",

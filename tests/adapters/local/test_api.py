@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from adapters.local.system import System
-from tests.adapters.local.conftest import AUTH, drain, fixture_body, signed
+from tests.adapters.local.conftest import AUTH, drain, embedded, fixture_body, signed
 
 APP = {
     "name": "hello",
@@ -156,7 +156,7 @@ def test_an_invalid_secret_name_is_422(client: TestClient, app_id: str) -> None:
 def test_a_failing_handler_dead_letters_and_a_redrive_delivers_it(
     client: TestClient, system: System, app_id: str
 ) -> None:
-    fake = system.embedded.github.fake if system.embedded else None
+    fake = embedded(system)[0]
     assert fake is not None
     original = fake.upsert_pull_request_comment
 
@@ -209,8 +209,7 @@ def test_unknown_routes_and_methods_answer_json(client: TestClient) -> None:
 
 
 def test_the_github_apps_webhook_url_is_set_at_start(client: TestClient, system: System) -> None:
-    assert system.embedded is not None
-    assert system.embedded.github.fake.webhook_url == "http://testserver/webhooks/github"
+    assert embedded(system)[0].webhook_url == "http://testserver/webhooks/github"
 
 
 def test_one_app_and_one_environment_can_be_read(client: TestClient, app_id: str) -> None:

@@ -6,17 +6,25 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from adapters.local import outbox
 from adapters.local.db import Database
-from adapters.local.inbox import SCHEMA, Arrival, Inbox, InboxClosedError
+from adapters.local.inbox import SCHEMA, Inbox, InboxClosedError
+from bus.delivery import Target
+from ports import Arrival
+
+DOORS = {"webhook": Target("github--webhook", "github", lambda arrival, ports: [])}
 
 
 def arrival(delivery: str, body: bytes = b"{}") -> Arrival:
-    return Arrival(outbox.WEBHOOK, delivery, "pull_request", body, delivery)
+    return Arrival("webhook", delivery, "pull_request", body, delivery, datetime.now(UTC))
+
+
+def key(delivery: str) -> str:
+    return f"webhook:{delivery}"
 
 
 @pytest.fixture
@@ -75,10 +83,10 @@ def test_a_failed_commit_fails_every_request_of_its_batch_and_stores_none(
 def test_the_worker_reads_the_body_back_from_the_inbox_file(inbox: Inbox) -> None:
     body = b'{"action": "opened"}'
     assert inbox.put(arrival("d-7", body))
-    stored = inbox.arrival("d-7")
-    assert (stored.name, stored.body) == ("pull_request", body)
-    with pytest.raises(LookupError, match=r"'d-8' is not in .*inbox\.sqlite3"):
-        inbox.arrival("d-8")
+    stored = inbox.arrival(key("d-7"))
+    assert (stored.name, stored.body, stored.door, stored.id) == ("pull_request", body, "webhook", "d-7")
+    with pytest.raises(LookupError, match=r"'webhook:d-8' is not in .*inbox\.sqlite3"):
+        inbox.arrival(key("d-8"))
     inbox.stop()
 
 
@@ -125,17 +133,17 @@ def test_pruning_empties_only_bodies_whose_deliveries_are_done_and_keeps_ids(tmp
     for delivery in states:
         assert inbox.put(arrival(delivery, b'{"n": 1}'))
     with main:
-        assert inbox.move_arrivals(main) == 5
+        assert inbox.move_arrivals(main, DOORS) == 5
         for delivery, status in states.items():
-            main.execute("UPDATE deliveries SET status = ? WHERE ref = ?", (status, delivery))
+            main.execute("UPDATE deliveries SET status = ? WHERE ref = ?", (status, key(delivery)))
     assert inbox.put(arrival("not-taken-in", b'{"n": 2}'))  # past the cursor: the worker has not seen it
 
     assert inbox.prune_bodies(main, "2000-01-01T00:00:00+00:00") == 0  # nothing that old
     assert inbox.prune_bodies(main, "9999-01-01T00:00:00+00:00", page=2) == 3  # pages of two, unfinished skipped
     for delivery in ("done-1", "done-2", "done-3"):
         with pytest.raises(LookupError, match="was pruned"):
-            inbox.arrival(delivery)
+            inbox.arrival(key(delivery))
     for delivery in ("pending", "dead", "not-taken-in"):
-        assert inbox.arrival(delivery).body.startswith(b'{"n"')
+        assert inbox.arrival(key(delivery)).body.startswith(b'{"n"')
     assert inbox.put(arrival("done-1")) is False  # still a duplicate
     assert inbox.prune_bodies(main, "9999-01-01T00:00:00+00:00") == 0  # nothing left to do

@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 
 from adapters.github.webhooks import SignatureError, sign, verify_signature
 from adapters.local.server import create_app
-from adapters.local.system import System, build_system
+from adapters.local.system import System
 from adapters.settings import LocalSettings
-from tests.adapters.local.conftest import AUTH, SECRET, TOKEN, drain, fixture_body, pull_request, signed
+from tests.adapters.local.conftest import AUTH, SECRET, TOKEN, drain, embedded, fixture_body, pull_request, signed
+from wingcloud.outside import local_system
 
 
 def test_githubs_test_vector_verifies() -> None:
@@ -54,7 +55,7 @@ def test_a_signed_delivery_is_stored_before_the_202(client: TestClient, system: 
     assert response.json() == {"delivery_id": "d-1", "accepted": True}
     # Nothing was processed yet (the worker is not running): the delivery is on disk, seen by another connection.
     with sqlite3.connect(system.db.path.with_name("inbox.sqlite3")) as other:
-        assert other.execute("SELECT kind, name, body FROM arrivals WHERE id = 'd-1'").fetchone() == (
+        assert other.execute("SELECT kind, name, body FROM arrivals WHERE id = 'webhook:d-1'").fetchone() == (
             "webhook",
             "pull_request",
             body,
@@ -62,7 +63,7 @@ def test_a_signed_delivery_is_stored_before_the_202(client: TestClient, system: 
     assert client.get("/healthz").json()["pending_deliveries"] == 1
     system.worker.run_once()  # takes it into the main database (and delivers it)
     with sqlite3.connect(system.db.path) as other:
-        assert other.execute("SELECT COUNT(*) FROM deliveries WHERE ref = 'd-1'").fetchone() == (1,)
+        assert other.execute("SELECT COUNT(*) FROM deliveries WHERE ref = 'webhook:d-1'").fetchone() == (1,)
 
 
 def test_a_webhook_opens_a_preview_that_reaches_running(client: TestClient, system: System, app_id: str) -> None:
@@ -153,7 +154,7 @@ def test_a_chunked_body_within_the_limit_is_stored_whole(client: TestClient, sys
     headers = signed(body, "pull_request", "d-chunked")
     response = client.post("/webhooks/github", content=iter(pieces), headers=headers)
     assert response.status_code == 202
-    assert system.inbox.arrival("d-chunked").body == body
+    assert system.inbox.arrival("webhook:d-chunked").body == body
 
 
 def test_an_ignored_event_is_acknowledged_and_recorded_as_ignored(client: TestClient, system: System) -> None:
@@ -168,25 +169,20 @@ def test_an_ignored_event_is_acknowledged_and_recorded_as_ignored(client: TestCl
     )
 
 
-def test_a_delivery_without_installation_becomes_a_dead_letter_with_the_reason(
+def test_a_delivery_without_installation_is_refused_at_the_door_with_the_reason(
     client: TestClient, system: System
 ) -> None:
     payload = json.loads(fixture_body("pull_request.opened.json"))
     del payload["installation"]
     body = json.dumps(payload).encode()
-    assert (
-        client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-noinst")).status_code
-        == 202
-    )
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-noinst"))
+    # refused at the door, not accepted and dead-lettered later: it can never become an event
+    assert (response.status_code, response.json()["error"]) == (400, "rejected_delivery")
+    assert "has no installation.id" in response.json()["detail"]
     drain(system)
-    [letter] = client.get("/api/dead-letters", headers=AUTH).json()
-    assert (letter["rule"], letter["error_code"], letter["correlation_id"]) == (
-        "github--webhook",
-        "WebhookRejectedError",
-        "d-noinst",
-    )
-    assert "installation" in letter["error_message"]
-    assert letter["exhausted_condition"] is None
+    assert client.get("/api/dead-letters", headers=AUTH).json() == []
+    with sqlite3.connect(system.db.path.with_name("inbox.sqlite3")) as other:
+        assert other.execute("SELECT COUNT(*) FROM arrivals").fetchone() == (0,)
 
 
 def test_distinct_pull_requests_open_distinct_previews(client: TestClient, system: System, app_id: str) -> None:
@@ -233,7 +229,7 @@ def test_a_webhook_during_shutdown_is_503_and_not_stored(client: TestClient, sys
 def test_the_default_limit_is_githubs_25_mb(tmp_path: Path) -> None:
     settings = LocalSettings(github_webhook_secret=SecretStr(SECRET), api_token=SecretStr(TOKEN))
     assert settings.max_webhook_bytes == 25 * 1024 * 1024
-    system = build_system(settings, tmp_path / "data", "http://testserver")
+    system = local_system(settings, tmp_path / "data", "http://testserver")
     at_limit = b"x" * settings.max_webhook_bytes  # not JSON: refused for that, so the size check let it through
     over = at_limit + b"x"
     with TestClient(create_app(system, background=False)) as client:
@@ -248,8 +244,7 @@ def test_webhooks_are_acknowledged_while_a_handler_waits_on_an_outside_call(
 ) -> None:
     """The worker holds the main database's write lock while a handler calls GitHub or fly.io; a slow call there
     must not hold up the 202s (GitHub gives a delivery 10 s)."""
-    assert system.embedded is not None
-    fake = system.embedded.github.fake
+    fake = embedded(system)[0]
     original = fake.upsert_pull_request_comment
     inside, release = threading.Event(), threading.Event()
     released: list[bool] = []
@@ -293,6 +288,6 @@ def test_pruned_bodies_still_make_a_redelivery_a_duplicate(client: TestClient, s
     system.settings.inbox_retention_days = 0
     assert system.prune_inbox() >= 2  # the webhook and the runtime's reports
     with pytest.raises(LookupError, match="was pruned"):
-        system.inbox.arrival("d-30")
+        system.inbox.arrival("webhook:d-30")
     again = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-30"))
     assert (again.status_code, again.json()) == (200, {"delivery_id": "d-30", "duplicate": True})

@@ -11,14 +11,30 @@ import io
 import zipfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("adapters", "events", "ports", "services", "bus", "sim", "spec")
+REPO = Path(__file__).resolve().parents[3]
+# What a function imports, and nothing else: no simulator, no fakes, no local server, no deploy-time code.
+PACKAGES = (
+    "events",
+    "ports",
+    "services",
+    "bus",
+    "spec",
+    "adapters/__init__.py",
+    "adapters/wallclock.py",
+    "adapters/eventbridge/__init__.py",
+    "adapters/eventbridge/function",
+    "adapters/github",
+    "adapters/flyio",
+    "adapters/dns",
+)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP_PARTS = frozenset({"__pycache__", "node_modules"})
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 
 
 def _files(root: Path, base: Path) -> list[tuple[str, Path]]:
+    if root.is_file():
+        return [(root.relative_to(base).as_posix(), root)]
     found = []
     for path in root.rglob("*"):
         relative = path.relative_to(base)

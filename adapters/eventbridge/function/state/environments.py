@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from adapters.eventbridge.state._items import decode, dump, encode, is_condition_failure, load, pages
+from adapters.eventbridge.function.state._items import decode, dump, encode, is_condition_failure, load, pages
 from events.models import EnvironmentStatus
 from ports.values import Environment
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.eventbridge import iam
-from adapters.eventbridge.topology import (
+from adapters.eventbridge.stack import iam
+from adapters.eventbridge.stack.topology import (
     ENV_BUS,
     ENV_OUTSIDE_CREDENTIALS,
     ENV_READ_ONLY,

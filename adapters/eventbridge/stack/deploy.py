@@ -16,10 +16,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.eventbridge import iam, package
-from adapters.eventbridge.runtime import AwsClients
-from adapters.eventbridge.template import render
-from adapters.eventbridge.topology import STORES, functions, pascal
+from adapters.eventbridge.function.wiring import AwsClients
+from adapters.eventbridge.stack import iam, package
+from adapters.eventbridge.stack.template import render
+from adapters.eventbridge.stack.topology import STORES, functions, pascal
 from spec.contract import Contract
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.eventbridge.state._items import decode, dump, encode, load, pages
+from adapters.eventbridge.function.state._items import decode, dump, encode, load, pages
 from ports.values import App
 
 _APP = "app"

@@ -14,9 +14,8 @@ from typing import Any, cast
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from adapters.eventbridge.state import (
+from adapters.eventbridge.function.state import (
     DynamoApps,
-    DynamoDedupe,
     DynamoEnvironments,
     DynamoFeed,
     DynamoKeyValue,
@@ -24,13 +23,12 @@ from adapters.eventbridge.state import (
     KmsKeyService,
     S3BlobStore,
 )
-from adapters.local.local_world import RandomIds, SystemClock
+from adapters.wallclock import RandomIds, SystemClock
 from ports import (
     DNS,
     Apps,
     BlobStore,
     Clock,
-    Dedupe,
     Environments,
     Feed,
     FlyIO,
@@ -55,7 +53,7 @@ class LambdaSettings(BaseSettings):
     event_bus_name: str
     apps_table: str | None = None
     environments_table: str | None = None
-    dedupe_table: str | None = None
+    ledger_table: str | None = None
     kv_table: str | None = None
     secrets_table: str | None = None
     feed_table: str | None = None
@@ -181,9 +179,6 @@ def build_ports(settings: LambdaSettings, clients: AwsClients, outside: Outside 
         secrets=cast(
             SecretStore,
             store("SecretStore", "secrets", settings.secrets_table, lambda r: DynamoSecretStore(clients(ddb), r)),
-        ),
-        dedupe=cast(
-            Dedupe, store("Dedupe", "dedupe", settings.dedupe_table, lambda r: DynamoDedupe(clients(ddb), r, service))
         ),
         kv=cast(
             KeyValue, store("KeyValue", "kv", settings.kv_table, lambda r: DynamoKeyValue(clients(ddb), r, service))

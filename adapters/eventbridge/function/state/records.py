@@ -1,7 +1,8 @@
-"""Small state ports on DynamoDB: idempotency keys (with TTL), key-values, secrets (ciphertext) and the feed.
+"""Small state on DynamoDB: the kernel's ledger and outbox (with TTL), key-values, secrets (ciphertext) and
+the feed.
 
-Idempotency keys and key-values live in one namespace per service (`<service>#<key>`), the leading key that
-each function's IAM policy is fenced to.
+Ledger items, outbox items and key-values live in one namespace per service (`<service>#<key>`), the leading
+key that each function's IAM policy is fenced to.
 """
 
 from __future__ import annotations
@@ -9,23 +10,37 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from adapters.eventbridge.state._items import decode, dump, encode, is_condition_failure, load, pages
+from adapters.eventbridge.function.state._items import decode, dump, encode, is_condition_failure, load, pages
+from bus.envelope import Envelope
 from events.models import EnvironmentType
 from ports.values import FeedItem, StoredSecret
 
-DEDUPE_TTL_SECONDS = 14 * 24 * 3600  # longer than any redelivery: SQS keeps a message at most 14 days
+LEDGER_TTL_SECONDS = 14 * 24 * 3600  # longer than any redelivery: SQS keeps a message at most 14 days
 FEED_TTL_SECONDS = 7 * 24 * 3600
 FEED_PARTITION = "feed"
 
 
-class DynamoDedupe:
-    """Implements `ports.Dedupe`: a conditional put; a key is "seen" until its TTL has passed."""
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What the ledger knows of one delivery: done, or handled with its events not yet all published."""
+
+    done: bool
+    pending: tuple[Envelope, ...] = ()
+
+
+class DynamoLedger:
+    """The kernel's record of what each target handled, and the outbox of what it published, in one item per
+    delivery: `<service>#<target>#<key>`. A handled delivery whose events are not out yet is `pending` with
+    them; once they are published it is `done`. One read tells a consumer all it needs: run the handler,
+    send the kept events again, or skip a duplicate. Items expire with a TTL (DynamoDB deletes expired items
+    lazily, within days, so an expired item counts as absent)."""
 
     def __init__(
         self,
@@ -33,27 +48,48 @@ class DynamoDedupe:
         table: str,
         namespace: str,
         *,
-        ttl_seconds: int = DEDUPE_TTL_SECONDS,
+        ttl_seconds: int = LEDGER_TTL_SECONDS,
         now: Callable[[], float] = time.time,
     ) -> None:
         self._client, self._table, self._namespace = client, table, namespace
         self._ttl, self._now = ttl_seconds, now
 
-    def seen(self, key: str) -> bool:
-        """Whether `key` is recorded and not expired; records nothing."""
-        response = self._client.get_item(
-            TableName=self._table, Key=encode({"pk": f"{self._namespace}#{key}"}), ConsistentRead=True
-        )
-        return "Item" in response and int(decode(response["Item"])["expires_at"]) >= int(self._now())
+    def _key(self, key: str) -> dict[str, Any]:
+        return encode({"pk": f"{self._namespace}#{key}"})
 
-    def first_time(self, key: str) -> bool:
+    def lookup(self, key: str) -> LedgerEntry | None:
+        """None when `key` was never handled (or its record expired)."""
+        response = self._client.get_item(TableName=self._table, Key=self._key(key), ConsistentRead=True)
+        item = response.get("Item")
+        if item is None or int(item["expires_at"]["N"]) < int(self._now()):
+            return None
+        if "envelopes" not in item:
+            return LedgerEntry(done=True)
+        kept = tuple(Envelope.from_wire(wire) for wire in json.loads(item["envelopes"]["S"]))
+        return LedgerEntry(done=False, pending=kept)
+
+    def seen(self, key: str) -> bool:
+        """`key` was handled and its events published."""
+        entry = self.lookup(key)
+        return entry is not None and entry.done
+
+    def pending(self, key: str, envelopes: Sequence[Envelope]) -> None:
+        """The handler ran: keep the events it produced until they are published."""
+        body = json.dumps([e.to_wire() for e in envelopes], separators=(",", ":"))
+        self._put(key, {"envelopes": {"S": body}})
+
+    def done(self, key: str) -> None:
+        """Its events are out: the delivery is handled."""
+        self._put(key, {})
+
+    def mark(self, key: str) -> bool:
+        """Record `key` as done; False when it was done (and not expired) already."""
         now = int(self._now())
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=encode({"pk": f"{self._namespace}#{key}", "expires_at": now + self._ttl}),
-                # DynamoDB deletes expired items lazily (within days), so an expired key counts as absent.
-                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+                Item={**self._key(key), **encode({"expires_at": now + self._ttl})},
+                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR attribute_exists(envelopes)",
                 ExpressionAttributeValues=encode({":now": now}),
             )
         except ClientError as error:
@@ -62,57 +98,9 @@ class DynamoDedupe:
             raise
         return True
 
-
-class DeferredDedupe:
-    """`ports.Dedupe` for one unit of work: keys are checked at once but recorded only by `commit()`, after
-    the events the work produced were published. Marking first would lose those events when the publish
-    fails: the redelivery would be skipped as a duplicate. (The local backend gets the same from its SQLite
-    transaction.) A duplicate delivered concurrently may then run twice; handlers are idempotent."""
-
-    def __init__(self, inner: DynamoDedupe) -> None:
-        self._inner = inner
-        self._pending: list[str] = []
-
-    def first_time(self, key: str) -> bool:
-        if key in self._pending or self._inner.seen(key):
-            return False
-        self._pending.append(key)
-        return True
-
-    def commit(self) -> None:
-        for key in self._pending:
-            self._inner.first_time(key)
-        self._pending.clear()
-
-
-class DynamoOutbox:
-    """The events one handled event produced, kept until they are published: a retry after a failed publish
-    sends these again instead of running the handler, whose state changes are already made and which would
-    now produce nothing. Items live in the dedupe table, in the service's namespace, with its TTL."""
-
-    def __init__(self, client: Any, table: str, namespace: str, *, now: Callable[[], float] = time.time) -> None:
-        self._client, self._table, self._namespace, self._now = client, table, namespace, now
-
-    def _key(self, event_id: str) -> dict[str, Any]:
-        return encode({"pk": f"{self._namespace}#outbox#{event_id}"})
-
-    def get(self, event_id: str) -> list[dict[str, Any]] | None:
-        response = self._client.get_item(TableName=self._table, Key=self._key(event_id), ConsistentRead=True)
-        if "Item" not in response:
-            return None
-        envelopes: list[dict[str, Any]] = json.loads(response["Item"]["envelopes"]["S"])
-        return envelopes
-
-    def put(self, event_id: str, envelopes: list[dict[str, Any]]) -> None:
-        item = {
-            **self._key(event_id),
-            "envelopes": {"S": json.dumps(envelopes, separators=(",", ":"))},
-            "expires_at": {"N": str(int(self._now()) + DEDUPE_TTL_SECONDS)},
-        }
-        self._client.put_item(TableName=self._table, Item=item)
-
-    def done(self, event_id: str) -> None:
-        self._client.delete_item(TableName=self._table, Key=self._key(event_id))
+    def _put(self, key: str, attributes: dict[str, Any]) -> None:
+        expires = {"expires_at": {"N": str(int(self._now()) + self._ttl)}}
+        self._client.put_item(TableName=self._table, Item={**self._key(key), **expires, **attributes})
 
 
 class DynamoKeyValue:

@@ -1,4 +1,5 @@
-"""The embedded outside world: the simulator's fakes of GitHub, fly.io and dnsimple, made durable.
+"""The embedded outside world of `wingcloud serve`: the simulator's fakes of GitHub, fly.io and dnsimple, made
+durable.
 
 Every state-changing call on a fake is appended to a journal in its own SQLite file (the outside world's
 state is not ours, so it never joins our transactions); at start the journal is replayed into fresh fakes.
@@ -11,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.local.db import Database
 from ports import BranchHead, CommentRef, DnsEntry, MachineSpec
 from sim.fakes.dns import FakeDNS
 from sim.fakes.flyio import FakeFlyIO
@@ -34,8 +35,11 @@ CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, port TE
 class Journal:
     def __init__(self, path: Path) -> None:
         # One connection shared under a lock; WAL and synchronous=NORMAL like every local file (a process crash
-        # loses no commit; FULL would add an fsync to every fake call).
-        self._conn = Database(path, schema=_SCHEMA).connect()
+        # loses no commit; FULL would add an fsync to every fake call). Autocommit: each call is its own commit.
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
     def record(self, port: str, method: str, args: list[Any], key: str | None = None) -> None:
@@ -129,14 +133,14 @@ class JournaledDNS:
 
 
 @dataclasses.dataclass
-class EmbeddedWorld:
+class EmbeddedOutside:
     github: JournaledGitHub
     flyio: JournaledFlyIO
     dns: JournaledDNS
     journal: Journal
 
 
-def open_world(path: Path) -> EmbeddedWorld:
+def open_outside(path: Path) -> EmbeddedOutside:
     """Fresh fakes with the journal at `path` replayed into them."""
     journal = Journal(path)
     github, flyio, dns = FakeGitHub(), FakeFlyIO(), FakeDNS()
@@ -151,6 +155,6 @@ def open_world(path: Path) -> EmbeddedWorld:
             dns.upsert_record(DnsEntry(**args[0]))
         else:
             getattr(dns, method)(*args)
-    return EmbeddedWorld(
+    return EmbeddedOutside(
         JournaledGitHub(github, journal), JournaledFlyIO(flyio, journal), JournaledDNS(dns, journal), journal
     )

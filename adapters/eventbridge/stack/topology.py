@@ -29,7 +29,7 @@ STORES: dict[str, Store] = {
     for store in (
         Store("apps", "table", "AppsTable", "WINGCLOUD_APPS_TABLE"),
         Store("environments", "table", "EnvironmentsTable", "WINGCLOUD_ENVIRONMENTS_TABLE"),
-        Store("dedupe", "table", "DedupeTable", "WINGCLOUD_DEDUPE_TABLE", "expires_at", namespaced=True),
+        Store("ledger", "table", "LedgerTable", "WINGCLOUD_LEDGER_TABLE", "expires_at", namespaced=True),
         Store("kv", "table", "KeyValueTable", "WINGCLOUD_KV_TABLE", namespaced=True),
         Store("secrets", "table", "SecretsTable", "WINGCLOUD_SECRETS_TABLE"),
         Store("feed", "table", "FeedTable", "WINGCLOUD_FEED_TABLE", "expires_at"),
@@ -43,7 +43,6 @@ STORES: dict[str, Store] = {
 PORT_STORES: dict[str, tuple[str, ...]] = {
     "Apps": ("apps",),
     "Environments": ("environments",),
-    "Deliveries": ("dedupe",),
     "Comments": ("kv",),
     "Secrets": ("secrets", "keys"),
     "SecretReader": ("secrets", "keys"),
@@ -54,13 +53,13 @@ PORT_STORES: dict[str, tuple[str, ...]] = {
 OUTSIDE_PORTS = frozenset({"GitHub", "FlyIO", "DNS", "Clock", "Ids"})
 OWNED_STORES = frozenset({"apps", "environments"})  # the others are written by whoever is granted them
 READ_ONLY_PORTS = frozenset({"SecretReader"})
-ALWAYS_GRANTED = ("dedupe", "kv")  # every handler may dedupe and keep small records, in its own namespace
+ALWAYS_GRANTED = ("ledger", "kv")  # the kernel records what each handler did; small records, per namespace
 
 ENV_SERVICE = "WINGCLOUD_SERVICE"
 ENV_BUS = "WINGCLOUD_EVENT_BUS_NAME"
 ENV_READ_ONLY = "WINGCLOUD_READ_ONLY_STORES"
 ENV_OUTSIDE_CREDENTIALS = "WINGCLOUD_OUTSIDE_CREDENTIALS_SECRET"
-HANDLER = "adapters.eventbridge.lambda_entry.handler"
+HANDLER = "adapters.eventbridge.function.entry.handler"
 MAX_RECEIVE_COUNT = 5
 SCHEDULE_EXPRESSION = re.compile(r"\b(?:rate|cron)\([^)]*\)")  # how x-triggers spells a timer
 OUTSIDE_CREDENTIALS_PORTS = frozenset({"GitHub", "FlyIO", "DNS"})  # read their credentials from one secret

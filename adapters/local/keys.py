@@ -1,32 +1,13 @@
-"""The pieces of the outside world a local process owns itself: wall clock, ids and a file-keyed KMS stand-in."""
+"""The KMS stand-in of a local process: envelope encryption under a master key kept in the data dir."""
 
 from __future__ import annotations
 
 import os
-import secrets
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sim.ids import base36
-
 _NONCE = 12
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class RandomIds:
-    """`prefix_` + base36 of the time in microseconds + 6 random base36 digits: unique and roughly sortable."""
-
-    def new(self, prefix: str) -> str:
-        stamp = base36(time.time_ns() // 1000)
-        tail = base36(secrets.randbelow(36**6)).rjust(6, "0")
-        return f"{prefix}_{stamp}{tail}"
 
 
 class FileKeyService:

@@ -1,4 +1,4 @@
-"""The Lambda entry point of every wing.cloud function: `adapters.eventbridge.lambda_entry.handler`.
+"""The Lambda entry point of every wing.cloud function: `adapters.eventbridge.function.entry.handler`.
 
 Which service a function runs comes from `WINGCLOUD_SERVICE`; its ports, publisher and router are built on
 the first invocation and kept for the container's life. Importing this module connects to nothing.
@@ -11,13 +11,18 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from adapters.eventbridge.consumer import Consumer, Tick
-from adapters.eventbridge.publisher import Publisher
-from adapters.eventbridge.runtime import AwsClients, LambdaSettings, Outside, build_ports
-from adapters.eventbridge.state import DynamoOutbox
+from adapters.eventbridge.function.consumer import Consumer, Tick
+from adapters.eventbridge.function.publisher import Publisher
+from adapters.eventbridge.function.state import DynamoLedger
+from adapters.eventbridge.function.wiring import AwsClients, LambdaSettings, Outside, build_ports
+from adapters.wallclock import RandomIds
+from bus.routing import Sealer
 
 if TYPE_CHECKING:
     from bus.routing import Router
+
+
+ACCOUNT = "000000000000"
 
 
 class UnknownServiceError(LookupError):
@@ -47,17 +52,21 @@ def build_consumer(
             f"WINGCLOUD_SERVICE={settings.service!r} is not a service (known: {', '.join(sorted(definitions))})"
         )
     clients = clients or AwsClients(endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
-    outbox = None
-    if settings.dedupe_table:
-        outbox = DynamoOutbox(clients("dynamodb"), settings.dedupe_table, settings.service)
+    ledger = None
+    if settings.ledger_table:
+        ledger = DynamoLedger(clients("dynamodb"), settings.ledger_table, settings.service)
+    ports = build_ports(settings, clients, outside)
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    # EventBridge stamps its own account and event id on what it carries; these are ours, in the detail.
+    seal = Sealer(router(), new_id=RandomIds().event_id, clock=ports.clock, account=ACCOUNT, region=region)
     return Consumer(
         definition=definitions[settings.service],
-        ports=build_ports(settings, clients, outside),
+        ports=ports,
         publisher=Publisher(clients("events"), settings.event_bus_name),
         router=router(),
+        seal=seal,
+        ledger=ledger,
         tick=_tick_of(settings.service),
-        region=os.environ.get("AWS_REGION", "us-east-1"),
-        outbox=outbox,
     )
 
 

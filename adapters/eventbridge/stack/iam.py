@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.eventbridge.topology import Function, Grant
+from adapters.eventbridge.stack.topology import Function, Grant
 from spec.contract import Contract, source_of
 
 TABLE_READ = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]

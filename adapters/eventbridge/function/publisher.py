@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from bus.envelope import Envelope
 
 MAX_ENTRIES = 10
 # "The total entry size must be less than 256KB" (EventBridge, "Calculating PutEvents event entry size").
@@ -68,17 +70,16 @@ class Entry:
         return entry
 
 
-def entry_of(envelope: Mapping[str, Any], time: datetime | None = None) -> Entry:
-    """The PutEvents entry for an envelope built by the bus helpers (`bus.routing`)."""
-    detail = envelope["detail"]
-    metadata = detail.get("metadata") or {}
+def entry_of(envelope: Envelope, time: datetime | None = None) -> Entry:
+    """The PutEvents entry for a sealed envelope (EventBridge gives the event an id of its own; ours is in the
+    detail's metadata)."""
     return Entry(
-        source=str(envelope["source"]),
-        detail_type=str(envelope["detail-type"]),
-        detail=json.dumps(detail, separators=(",", ":"), ensure_ascii=False),
+        source=envelope.source,
+        detail_type=envelope.detail_type,
+        detail=json.dumps(envelope.detail, separators=(",", ":"), ensure_ascii=False),
         time=time,
-        resources=tuple(envelope.get("resources") or ()),
-        label=f"{envelope['detail-type']} {metadata.get('event_id', '')}".strip(),
+        resources=envelope.resources,
+        label=f"{envelope.detail_type} {envelope.event_id}",
     )
 
 

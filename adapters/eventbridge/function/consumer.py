@@ -1,0 +1,207 @@
+"""One service behind Lambda, driving the kernel: an SQS batch (or a direct EventBridge event, or an arrival
+through a door) becomes kernel deliveries; what they publish goes out with PutEvents.
+
+What is this driver's own is only transport: SQS records and `batchItemFailures` (a failed record is retried
+by SQS and, after the queue's maxReceiveCount, moved to its dead-letter queue), PutEvents, and the crash
+window between them. State changes and PutEvents cannot share a transaction here (SQLite can), so the
+events a delivery produced are kept in its ledger item (`pending`) before they are published, and the item is
+`done` only after: a retry after a failed publish sends the kept events again instead of running a handler
+whose state changes are made already and that would now publish nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import events
+from adapters.eventbridge.function.publisher import Publisher, entry_of
+from adapters.eventbridge.function.state import DynamoLedger, LedgerEntry
+from bus.delivery import Parcel, Target, command, deliver, key_of
+from bus.envelope import Envelope
+from bus.routing import Router, Sealer, edge_target, targets_of
+from events import Event
+from ports import Arrival, Ports, ServiceDefinition
+
+log = logging.getLogger("wingcloud.eventbridge")
+R = TypeVar("R")
+
+SCHEDULED_SOURCE = "aws.events"
+SCHEDULED_DETAIL_TYPE = "Scheduled Event"
+
+
+class MisroutedEventError(ValueError):
+    """The function got an event its service does not receive (a rule or a queue is wired wrong)."""
+
+
+class UnsupportedInvocationError(ValueError):
+    """The Lambda payload is neither an SQS batch nor an EventBridge event."""
+
+
+Tick = Callable[[Ports], Sequence[Event]]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """One parcel a consumer took, and the error if it failed (kept only when a journal is given)."""
+
+    service: str
+    parcel: Envelope | Arrival | None
+    error: str | None = None
+
+
+@dataclass
+class DynamoUnit:
+    """The kernel's unit of work on DynamoDB. `handled` answers from the ledger item the consumer read before
+    the attempt (`known`); `complete` keeps what the delivery published in that item, as pending, before
+    anything is sent (the consumer sends it, then marks the item done)."""
+
+    ports: Ports
+    ledger: DynamoLedger | None
+    known: LedgerEntry | None = None
+    completed: list[tuple[str, Sequence[Envelope]]] = field(default_factory=list)
+
+    def handled(self, target: str, key: str) -> bool:
+        return self.known is not None and self.known.done
+
+    def complete(self, published: Sequence[Envelope], *, target: str | None = None, key: str | None = None) -> None:
+        mark = f"{target}#{key}" if target is not None and key is not None else f"command#{uuid.uuid4()}"
+        if self.ledger is not None and published:
+            self.ledger.pending(mark, list(published))
+        self.completed.append((mark, published))
+
+
+@dataclass
+class Consumer:
+    definition: ServiceDefinition
+    ports: Ports
+    publisher: Publisher
+    router: Router
+    seal: Sealer
+    ledger: DynamoLedger | None = None
+    tick: Tick | None = None  # what a scheduled invocation runs (the cleaner's timer)
+    journal: list[Handled] | None = None  # the offline harness reads it for traces; None in Lambda
+    on_publish: Callable[[list[Envelope]], None] | None = None  # sees every envelope sent (harness)
+
+    def __post_init__(self) -> None:
+        self.targets = {target.name: target for target in targets_of(self.router, self.definition)}
+
+    @property
+    def service(self) -> str:
+        return self.definition.name
+
+    def handle(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The Lambda handler's body: an SQS batch, or one EventBridge event."""
+        if "Records" in payload:
+            return self.handle_batch(payload["Records"])
+        if "detail-type" in payload:
+            return {"published": self.handle_envelope(payload)}
+        raise UnsupportedInvocationError(
+            f"{self.service}: expected an SQS batch (Records) or an EventBridge event (detail-type), "
+            f"got keys {sorted(payload)}"
+        )
+
+    def handle_batch(self, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        failures = []
+        for record in records:
+            parcel: Envelope | None = None
+            try:
+                body: Any = json.loads(record["body"])
+                if not isinstance(body, dict):
+                    raise UnsupportedInvocationError(f"{self.service}: SQS body is not a JSON object")
+                parcel = Envelope.from_wire(body)
+                self._envelope(parcel)
+            except Exception as error:
+                log.exception("%s: record %s failed; it will be retried", self.service, record.get("messageId"))
+                failures.append({"itemIdentifier": record["messageId"]})
+                self._note(parcel, f"{type(error).__name__}: {error}")
+            else:
+                self._note(parcel, None)
+        return {"batchItemFailures": failures}
+
+    def handle_envelope(self, raw: Mapping[str, Any]) -> list[str]:
+        """Handle one event; return the EventBridge ids of the events published in reaction."""
+        return self._envelope(Envelope.from_wire(raw))
+
+    def arrive(self, arrival: Arrival) -> list[str]:
+        """An arrival through one of this service's doors (admitted there), delivered to its edge now."""
+        target = self.targets.get(edge_target(self.service, arrival.door))
+        if target is None:
+            raise MisroutedEventError(f"service {self.service!r} has no door {arrival.door!r}")
+        try:
+            ids = self._deliver(arrival, target)
+        except Exception as error:
+            self._note(arrival, f"{type(error).__name__}: {error}")
+            raise
+        self._note(arrival, None)
+        return ids
+
+    def command(self, work: Callable[[Ports], tuple[R, Sequence[Event]]], correlation_id: str) -> R:
+        """An API command with this service's ports; its events are kept, published, then let go."""
+        unit = DynamoUnit(self.ports, self.ledger)
+        result, _ = command(self.service, work, lambda: contextlib.nullcontext(unit), self.seal, correlation_id)
+        for mark, published in unit.completed:
+            self._send(published)
+            if self.ledger is not None and published:
+                self.ledger.done(mark)
+        return result
+
+    def _envelope(self, envelope: Envelope) -> list[str]:
+        if envelope.source == SCHEDULED_SOURCE and envelope.detail_type == SCHEDULED_DETAIL_TYPE:
+            return self._run_tick(envelope)
+        if envelope.detail_type not in events.REGISTRY:
+            raise events.UnknownEventError(envelope.detail_type)
+        rules = [rule for rule in self.router.targets(envelope) if rule.name in self.targets]
+        if not rules:
+            raise MisroutedEventError(
+                f"service {self.service!r} got {envelope.detail_type!r} (source {envelope.source}), "
+                "which it does not receive"
+            )
+        return [event_id for rule in rules for event_id in self._deliver(envelope, self.targets[rule.name])]
+
+    def _deliver(self, parcel: Parcel, target: Target) -> list[str]:
+        """One kernel attempt; raises its error so that SQS (or the caller) retries."""
+        mark = f"{target.name}#{key_of(parcel)}"
+        known = self.ledger.lookup(mark) if self.ledger is not None else None
+        if known is not None and not known.done:
+            ids = self._send(known.pending)  # the handler ran before; only the publish of its events failed
+            self._finish(mark)
+            return ids
+        unit = DynamoUnit(self.ports, self.ledger, known)
+        outcome = deliver(parcel, target, lambda: contextlib.nullcontext(unit), self.seal)
+        if outcome.error is not None:
+            raise outcome.error
+        if outcome.duplicate:
+            return []
+        ids = self._send(outcome.published)
+        self._finish(mark)
+        return ids
+
+    def _finish(self, mark: str) -> None:
+        if self.ledger is not None:
+            self.ledger.done(mark)
+
+    def _run_tick(self, envelope: Envelope) -> list[str]:
+        if self.tick is None:
+            raise MisroutedEventError(f"service {self.service!r} has no scheduled work, got a scheduled event")
+        tick = self.tick
+        return self._send(self.seal(self.service, tick(self.ports), envelope.id, None))
+
+    def _send(self, envelopes: Sequence[Envelope]) -> list[str]:
+        if not envelopes:
+            return []
+        now = self.ports.clock.now()
+        ids = self.publisher.publish([entry_of(e, now) for e in envelopes])
+        if self.on_publish is not None:
+            self.on_publish(list(envelopes))
+        log.info("%s published %s", self.service, ", ".join(e.detail_type for e in envelopes))
+        return ids
+
+    def _note(self, parcel: Envelope | Arrival | None, error: str | None) -> None:
+        if self.journal is not None:
+            self.journal.append(Handled(self.service, parcel, error))
