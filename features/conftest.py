@@ -1,7 +1,8 @@
 """Fixtures and generic steps for every feature.
 
 One `world` fixture drives every step. It comes from the `backend` fixture: `--backend sim` (the default,
-`sim.world.World`) or `--backend module:factory` for another implementation of `sim.world.WorldLike`.
+`sim.world.World`), `local` (the local server's storage and worker), `eventbridge` (the AWS stack on a moto
+server), or `--backend module:factory` for another implementation of `sim.world.WorldLike`.
 `--chaos` (or WINGCLOUD_CHAOS=1) runs the same scenarios with duplicated, delayed and reordered deliveries.
 """
 
@@ -25,7 +26,11 @@ from sim.chaos import ChaosConfig
 from sim.fakes import RuntimeScript
 from sim.world import WorldLike
 
-BACKENDS = {"sim": "sim.world:World", "eventbridge": "adapters.eventbridge.offline.world:world"}
+BACKENDS = {
+    "sim": "sim.world:World",
+    "local": "adapters.local.offline:world",
+    "eventbridge": "adapters.eventbridge.offline.world:world",
+}
 TAGS = {
     "decision": "a scenario that states a recorded decision (docs/decisions/)",
     "derived_payload": "a scenario that edits a recorded GitHub payload (said in its step)",
@@ -39,7 +44,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("wingcloud features")
     group.addoption("--chaos", action="store_true", help="duplicate, delay and reorder bus deliveries")
     group.addoption("--chaos-seed", type=int, default=0, help="vary the per-scenario chaos seeds")
-    group.addoption("--backend", default="sim", help="sim, or module:factory returning a sim.world.WorldLike")
+    group.addoption(
+        "--backend", default="sim", help="sim, local, eventbridge, or module:factory returning a sim.world.WorldLike"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,7 +78,7 @@ def world(backend: Callable[..., WorldLike], chaos: ChaosConfig | None) -> Itera
     started = backend(chaos=chaos)
     yield started
     letters = started.dead_letters()
-    assert not letters, f"dead letters: {[(d.rule, d.error_code, d.error_message) for d in letters]}"
+    assert not letters, f"dead letters: {[(d.target, d.error_code, d.error_message) for d in letters]}"
 
 
 @dataclass

@@ -10,15 +10,28 @@ from typing import Any
 from events import Event
 from ports.edges import Arrival, Edge
 from ports.outside import DNS, BlobStore, Clock, FlyIO, FlyIOError, GitHub, Ids, KeyService
-from ports.state import Apps, Environments, Feed, KeyValue, SecretStore
+from ports.state import (
+    Apps,
+    Comments,
+    Environments,
+    Feed,
+    KeyValue,
+    LogIndex,
+    Machines,
+    RetiredNames,
+    SecretReader,
+    SecretStore,
+)
 from ports.values import (
     App,
     BranchHead,
     CommentRef,
     DnsEntry,
+    DnsHost,
     Environment,
     FeedItem,
     MachineSpec,
+    Poster,
     RuntimeReport,
     StoredSecret,
 )
@@ -48,8 +61,12 @@ class Ports:
     apps: Apps
     environments: Environments
     secrets: SecretStore
-    kv: KeyValue
+    secret_reader: SecretReader
     feed: Feed
+    comments: Comments
+    machines: Machines
+    log_index: LogIndex
+    retired_names: RetiredNames
     settings: Settings = Settings()
 
 
@@ -75,7 +92,9 @@ __all__ = [
     "BranchHead",
     "Clock",
     "CommentRef",
+    "Comments",
     "DnsEntry",
+    "DnsHost",
     "Edge",
     "Environment",
     "Environments",
@@ -88,9 +107,14 @@ __all__ = [
     "Ids",
     "KeyService",
     "KeyValue",
+    "LogIndex",
     "MachineSpec",
+    "Machines",
     "Ports",
+    "Poster",
+    "RetiredNames",
     "RuntimeReport",
+    "SecretReader",
     "SecretStore",
     "ServiceDefinition",
     "Settings",

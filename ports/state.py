@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from ports.values import App, Environment, FeedItem, StoredSecret
+from ports.values import App, DnsHost, Environment, FeedItem, Poster, StoredSecret
 
 
 class Apps(Protocol):
@@ -53,11 +54,85 @@ class SecretStore(Protocol):
 
 
 class KeyValue(Protocol):
-    """Small per-service records that are not tables of their own (e.g. comment ids, deployed shas)."""
+    """The store under the small typed ports below (`ports.records`); no handler sees it."""
 
     def get(self, key: str) -> str | None: ...
 
     def put(self, key: str, value: str) -> None: ...
+
+
+class SecretReader(Protocol):
+    """Plaintext secrets for one deploy (owned by secrets, read by the runtime; never on the bus)."""
+
+    def read_for_deploy(self, app_id: str, environment_type: str) -> dict[str, str]:
+        """Every secret of the app for this environment type, by name."""
+        ...
+
+
+class Comments(Protocol):
+    """github's record of the pull-request comments it posts."""
+
+    def last_digest(self, thread: str) -> str | None:
+        """The digest of the body last posted in `thread` (repository, pull request, app)."""
+        ...
+
+    def record_digest(self, thread: str, digest: str) -> None: ...
+
+    def poster(self, app_id: str) -> Poster | None:
+        """Who the app's comments were posted for, remembered past the app's deletion."""
+        ...
+
+    def remember_poster(self, app_id: str, poster: Poster) -> None: ...
+
+    def hosts(self, environment_id: str) -> list[DnsHost]:
+        """The public names of the environment's endpoints, as endpoints last announced them."""
+        ...
+
+    def remember_hosts(self, environment_id: str, hosts: Sequence[DnsHost]) -> None: ...
+
+
+class Machines(Protocol):
+    """runtime's record of what it did at fly.io: per deployment, per stopped environment."""
+
+    def provisioned(self, deployment_id: str) -> bool:
+        """A machine was started for this deployment (or fly.io refused it): do not ask again."""
+        ...
+
+    def record_machine(self, deployment_id: str, machine_id: str | None) -> None:
+        """The machine started for the deployment; None when fly.io refused it."""
+        ...
+
+    def destroyed(self, environment_id: str) -> bool:
+        """The environment's fly.io app was destroyed: start nothing for it again."""
+        ...
+
+    def record_destroyed(self, environment_id: str) -> None: ...
+
+
+class LogIndex(Protocol):
+    """logs' record of which deployment's log is the current one, per environment."""
+
+    def current(self, environment_id: str) -> str | None:
+        """The deployment whose log the environment shows; None before the first one, and once purged."""
+        ...
+
+    def start(self, environment_id: str, deployment_id: str) -> bool:
+        """Make the deployment's log the current one; False when that deployment had started it already."""
+        ...
+
+    def purged(self, environment_id: str) -> bool: ...
+
+    def purge(self, environment_id: str) -> None:
+        """The environment stopped: it has no current log, and none starts again."""
+        ...
+
+
+class RetiredNames(Protocol):
+    """endpoints' record of the environments whose DNS names it removed for good (they stopped)."""
+
+    def retired(self, environment_id: str) -> bool: ...
+
+    def retire(self, environment_id: str) -> None: ...
 
 
 class Feed(Protocol):

@@ -112,3 +112,19 @@ class RuntimeReport:
     endpoints: tuple[Endpoint, ...] = ()
     error_message: str | None = None
     correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Poster:
+    """Who a pull-request comment is posted for (kept so that a deleted app's comment can still be updated)."""
+
+    app_name: str
+    installation_id: int
+
+
+@dataclass(frozen=True)
+class DnsHost:
+    """A public name of an environment's endpoint: `website` -> `website-env-1.wingcloud.test`."""
+
+    label: str
+    hostname: str

@@ -243,8 +243,28 @@ def render(contract: Contract) -> dict[str, str]:
         "models.py": models,
         "registry.py": _format(_registry(contract)),
         "services.py": _format(_services(contract)),
+        "transitions.py": _format(_transitions(contract)),
         "schemas.json": _bundle(contract),
     }
+
+
+def _transitions(contract: Contract) -> str:
+    """The environment state machine (EnvironmentStatus's `x-transitions`) as data every service may read."""
+    table = contract.schema_components()["EnvironmentStatus"]["x-transitions"]
+    out = [
+        HEADER,
+        '"""The environment transition table of the spec: per trigger, from-status -> the statuses it may move to."""',
+    ]
+    out += ["", "from collections.abc import Mapping", "", "from events.models import EnvironmentStatus as S", ""]
+    out += ["TRANSITIONS: Mapping[str, Mapping[S, frozenset[S]]] = {"]
+    for trigger, rows in table.items():
+        out.append(f'    "{trigger}": {{')
+        for source, targets in rows.items():
+            members = ", ".join(f'S("{target}")' for target in targets)
+            out.append(f'        S("{source}"): frozenset({{{members}}}),')
+        out.append("    },")
+    out += ["}", ""]
+    return "\n".join(out) + "\n"
 
 
 def _format(source: str) -> str:

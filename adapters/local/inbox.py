@@ -1,4 +1,4 @@
-"""Durable acceptance at the edges, with group commit, in a SQLite file of its own.
+"""Durable acceptance at the doors, with group commit, in a SQLite file of its own.
 
 Requests on the event loop hand their delivery to `accept` and wait; the deliveries that queue up while the
 loop handles other requests are inserted in one transaction, committed once, on the loop itself, and each
@@ -159,7 +159,9 @@ class Inbox:
         except sqlite3.Error:
             log.exception("inbox checkpoint failed; the next one retries")
 
-    def move_arrivals(self, conn: sqlite3.Connection, doors: Mapping[str, Target], limit: int = _MAX_BATCH) -> int:
+    def move_arrivals(
+        self, conn: sqlite3.Connection, doors: Mapping[str, Target], at: datetime, limit: int = _MAX_BATCH
+    ) -> int:
         """Inside a write transaction on the main database: enqueue a delivery to its door's edge for each
         arrival past the cursor and advance the cursor; returns how many moved. Bodies stay here (`arrival`):
         copying them into the main database wrote every webhook twice more (its WAL, then its checkpoint)."""
@@ -173,7 +175,7 @@ class Inbox:
         )
         for row in rows:
             target = doors[row["kind"]]
-            outbox.enqueue_arrival(conn, row["id"], target.name, target.service, row["correlation_id"])
+            outbox.enqueue_arrival(conn, row["id"], target.name, target.service, row["correlation_id"], at)
         if rows:
             conn.execute(
                 "INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",

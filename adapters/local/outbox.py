@@ -48,6 +48,7 @@ def trace(
     conn: sqlite3.Connection,
     kind: TraceKind,
     parcel: Envelope | Arrival,
+    at: datetime,
     *,
     source: str | None = None,
     target_service: str | None = None,
@@ -59,7 +60,7 @@ def trace(
         0,
         kind,
         parcel,
-        datetime.now(UTC),
+        at,
         source=source,
         target_service=target_service,
         target=target,
@@ -85,9 +86,9 @@ def trace(
     )
 
 
-def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelope]) -> None:
+def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelope], at: datetime) -> None:
     """Archive sealed, validated envelopes and queue one delivery per matching rule."""
-    now = now_ts()
+    now = at.timestamp()
     for envelope in envelopes:
         conn.execute(
             "INSERT INTO events (id, detail_type, source, correlation_id, causation_id, time, envelope)"
@@ -102,7 +103,7 @@ def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelo
                 envelope.to_json(),
             ),
         )
-        trace(conn, "published", envelope)
+        trace(conn, "published", envelope, at)
         for rule in router.targets(envelope):
             conn.execute(
                 "INSERT OR IGNORE INTO deliveries (kind, ref, target, service, correlation_id, created_at, next_due)"
@@ -111,8 +112,10 @@ def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelo
             )
 
 
-def enqueue_arrival(conn: sqlite3.Connection, key: str, target: str, service: str, correlation_id: str) -> None:
-    now = now_ts()
+def enqueue_arrival(
+    conn: sqlite3.Connection, key: str, target: str, service: str, correlation_id: str, at: datetime
+) -> None:
+    now = at.timestamp()
     conn.execute(
         "INSERT OR IGNORE INTO deliveries (kind, ref, target, service, correlation_id, created_at, next_due)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -120,18 +123,19 @@ def enqueue_arrival(conn: sqlite3.Connection, key: str, target: str, service: st
     )
 
 
-def due(conn: sqlite3.Connection, limit: int) -> list[DueDelivery]:
+def due(conn: sqlite3.Connection, limit: int, at: datetime) -> list[DueDelivery]:
     rows = conn.execute(
         "SELECT id, kind, ref, target, service, correlation_id, attempts, created_at FROM deliveries"
         " WHERE status = 'pending' AND next_due <= ? ORDER BY next_due, id LIMIT ?",
-        (now_ts(), limit),
+        (at.timestamp(), limit),
     ).fetchall()
     return [DueDelivery(*row) for row in rows]
 
 
-def next_due_in(conn: sqlite3.Connection) -> float | None:
+def next_due_in(conn: sqlite3.Connection, at: datetime) -> float | None:
+    """Seconds from `at` until the next pending delivery is due (0 when one is due); None when none waits."""
     row = conn.execute("SELECT MIN(next_due) FROM deliveries WHERE status = 'pending'").fetchone()
-    return None if row[0] is None else max(0.0, float(row[0]) - now_ts())
+    return None if row[0] is None else max(0.0, float(row[0]) - at.timestamp())
 
 
 def envelope_of(conn: sqlite3.Connection, event_id: str) -> Envelope:
@@ -183,6 +187,7 @@ def file_dead_letter(conn: sqlite3.Connection, letter: DeadLetter, delivery_id: 
         conn,
         "dead-lettered",
         letter.parcel,
+        letter.at,
         target_service=letter.service,
         target=letter.target,
         attempt=letter.attempts,
@@ -206,7 +211,7 @@ def dead_letters(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [{**dict(row), "retry_attempts": max(int(row["attempts"]) - 1, 0)} for row in rows]
 
 
-def redrive(conn: sqlite3.Connection, letter_id: str) -> tuple[str, str, str]:
+def redrive(conn: sqlite3.Connection, letter_id: str, at: datetime) -> tuple[str, str, str]:
     """Queue a dead letter's delivery again with fresh attempts and age, and take it off the list; returns
     (kind, ref, target) of the delivery, for its trace record."""
     row = conn.execute(
@@ -220,7 +225,7 @@ def redrive(conn: sqlite3.Connection, letter_id: str) -> tuple[str, str, str]:
         raise RedriveError(
             f"dead letter {letter_id!r} was rejected at publish and has no target; publish a corrected event"
         )
-    now = now_ts()
+    now = at.timestamp()
     conn.execute(
         "UPDATE deliveries SET status = 'pending', attempts = 0, created_at = ?, next_due = ? WHERE id = ?",
         (now, now, row["delivery_id"]),

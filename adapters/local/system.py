@@ -28,8 +28,10 @@ from bus.delivery import Target, command
 from bus.retry import RetryPolicy
 from bus.routing import Router, Sealer, targets_of
 from events import Event
-from ports import DNS, Arrival, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
+from ports import DNS, Arrival, Clock, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
 from ports.codec import to_json
+from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, KeyValueRetiredNames
+from services.secrets import StoredSecretReader
 from spec.contract import Contract
 
 log = logging.getLogger("wingcloud")
@@ -123,13 +125,13 @@ class System:
 
     def redrive(self, letter_id: str) -> None:
         """Deliver a dead letter again with fresh attempts (raises RedriveError: unknown, done, no target)."""
+        now = self.ports.clock.now()
         with self.db.writing() as conn:
-            kind, ref, target_name = outbox.redrive(conn, letter_id)
+            kind, ref, target_name = outbox.redrive(conn, letter_id, now)
             target = self.worker.targets[target_name]
             parcel = outbox.envelope_of(conn, ref) if kind == outbox.EVENT else self.inbox.arrival(ref)
-            outbox.trace(
-                conn, "redriven", parcel, source=target.trigger, target_service=target.service, target=target.name
-            )
+            facts = {"source": target.trigger, "target_service": target.service, "target": target.name}
+            outbox.trace(conn, "redriven", parcel, now, **facts)  # type: ignore[arg-type]
         self.committed()
 
     def prune_inbox(self) -> int:
@@ -164,7 +166,9 @@ def build_system(
     outside: Outside,
     *,
     retry: RetryPolicy = DEFAULT_RETRY,
+    clock: Clock | None = None,
 ) -> System:
+    """`clock`: the wall clock unless given (the local world of the scenarios runs on virtual time)."""
     from services import ALL_SERVICES
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -174,19 +178,24 @@ def build_system(
     router = spec_router()
     tokens = ReportTokens(credentials.report_key)
     conn = db.connection
+    keys, kv = FileKeyService(data_dir / "master.key"), SqliteKeyValue(conn)
     ports = Ports(
-        clock=SystemClock(),
+        clock=clock or SystemClock(),
         ids=RandomIds(),
         github=outside.github,
         flyio=CredentialedFlyIO(outside.flyio, tokens, f"{public}/runtime/reports"),
         dns=outside.dns,
-        keys=FileKeyService(data_dir / "master.key"),
+        keys=keys,
         blobs=SqliteBlobs(conn),
         apps=SqliteApps(conn),
         environments=SqliteEnvironments(conn),
         secrets=SqliteSecrets(conn),
-        kv=SqliteKeyValue(conn),
+        secret_reader=StoredSecretReader(SqliteSecrets(conn), keys),
         feed=SqliteFeed(conn),
+        comments=KeyValueComments(kv),
+        machines=KeyValueMachines(kv),
+        log_index=KeyValueLogIndex(kv),
+        retired_names=KeyValueRetiredNames(kv),
         settings=Settings(console_url=public, dns_zone=settings.dns_zone, runtime_image=settings.runtime_image),
     )
     seal = Sealer(router, new_id=RandomIds().event_id, clock=ports.clock, account=ACCOUNT, region=REGION)

@@ -29,7 +29,7 @@ class SqliteUnit:
     def complete(self, published: Sequence[Envelope], *, target: str | None = None, key: str | None = None) -> None:
         if target is not None and key is not None:
             self.conn.execute("INSERT INTO handled (target, key) VALUES (?, ?)", (target, key))
-        outbox.publish(self.conn, self.router, published)
+        outbox.publish(self.conn, self.router, published, self.ports.clock.now())
 
 
 @contextmanager

@@ -38,7 +38,7 @@ class Intake(Protocol):
     """Where the doors' arrivals wait to be taken in (`adapters.local.inbox.Inbox`)."""
 
     def busy(self) -> bool: ...
-    def move_arrivals(self, conn: sqlite3.Connection, doors: Mapping[str, Target]) -> int: ...
+    def move_arrivals(self, conn: sqlite3.Connection, doors: Mapping[str, Target], at: datetime) -> int: ...
     def arrival(self, key: str) -> Arrival: ...
 
 
@@ -88,7 +88,7 @@ class Worker:
                 self._give_way()
                 if self.run_once():
                     continue
-                wait = outbox.next_due_in(conn)
+                wait = outbox.next_due_in(conn, self._ports.clock.now())
             except sqlite3.Error:
                 log.exception("delivery batch failed; retrying")
                 wait = 1.0
@@ -108,9 +108,10 @@ class Worker:
         arrivals and deliveries that was."""
         started = time.monotonic()
         self._parcels = {}  # one validation per event, however many of its targets are in this batch
+        now = self._ports.clock.now()
         with self._db.writing() as conn:
-            moved = self._inbox.move_arrivals(conn, self._doors)
-            batch = outbox.due(conn, limit)
+            moved = self._inbox.move_arrivals(conn, self._doors, now)
+            batch = outbox.due(conn, limit, now)
             for done, item in enumerate(batch, 1):
                 self._deliver(conn, item)
                 if time.monotonic() - started > _BATCH_SECONDS:  # let the doors' writes in
@@ -130,6 +131,7 @@ class Worker:
                 conn,
                 "delivered",
                 parcel,
+                self._ports.clock.now(),
                 source=target.trigger,
                 target_service=target.service,
                 target=target.name,
@@ -150,18 +152,18 @@ class Worker:
     def _settle(
         self, conn: sqlite3.Connection, item: outbox.DueDelivery, target: Target, parcel: Parcel, outcome: Outcome
     ) -> None:
-        attempt = item.attempts + 1
+        attempt, now = item.attempts + 1, self._ports.clock.now()
         if outcome.rejected is not None:
-            outbox.trace(conn, "rejected", outcome.rejected, error=str(outcome.error))
+            outbox.trace(conn, "rejected", outcome.rejected, now, error=str(outcome.error))
         facts = {"source": target.trigger, "target_service": target.service, "target": target.name}
-        outbox.trace(conn, "failed", parcel, attempt=attempt, error=outcome.summary, **facts)
+        outbox.trace(conn, "failed", parcel, now, attempt=attempt, error=outcome.summary, **facts)
         settled = settle_failure(
             target,
             parcel,
             outcome,
             attempts=attempt,
             since=datetime.fromtimestamp(item.created_at, UTC),
-            now=datetime.now(UTC),
+            now=now,
             policy=self._policy,
             rng=self._rng,
             new_letter_id=lambda: f"dlq_{uuid.uuid4().hex}",
@@ -171,7 +173,7 @@ class Worker:
             log.error("delivery of %s to %s dead-lettered: %s", item.ref, item.target, outcome.summary)
             return
         outbox.schedule_retry(conn, item, settled, outcome.summary)
-        outbox.trace(conn, "retry-scheduled", parcel, attempt=attempt + 1, **facts)
+        outbox.trace(conn, "retry-scheduled", parcel, now, attempt=attempt + 1, **facts)
         log.warning("delivery of %s to %s failed (%s); retry at %s", item.ref, item.target, outcome.summary, settled)
 
 

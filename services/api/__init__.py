@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from events import EnvironmentRedeployRequested, Event
 from events.models import EnvironmentStatus
+from events.transitions import TRANSITIONS
 from ports import Ports, ServiceDefinition
-from services.environments.rules import MANUAL_REDEPLOY_FROM
 
 SERVICE = ServiceDefinition(name="api", handlers={})
+# What a user may redeploy: the spec's manual-deploy row (the environment manager refuses the rest too).
+MANUAL_REDEPLOY_FROM = frozenset(TRANSITIONS["manual-deploy"])
 
 
 class UnknownEnvironmentError(KeyError):

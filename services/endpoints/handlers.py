@@ -8,8 +8,6 @@ from events import EndpointsChanged, EnvironmentStatusChanged, EnvironmentStoppe
 from events.models import DnsRecord, EnvironmentStatus
 from ports import DnsEntry, Ports
 
-_STOPPED = "endpoints:stopped:"
-
 
 def record_suffix(environment_id: str) -> str:
     """Every record of an environment ends with this: `-env-00001`."""
@@ -18,7 +16,7 @@ def record_suffix(environment_id: str) -> str:
 
 def reconcile_endpoints(event: EnvironmentStatusChanged, ports: Ports) -> list[Event]:
     """On running, make the zone hold exactly the reported endpoints of the environment."""
-    if event.status != EnvironmentStatus.running or ports.kv.get(_STOPPED + event.environment_id) is not None:
+    if event.status != EnvironmentStatus.running or ports.retired_names.retired(event.environment_id):
         return []  # not running, or the stop overtook this event: never resurrect names of a stopped environment
     zone, suffix = ports.settings.dns_zone, record_suffix(event.environment_id)
     wanted = {
@@ -41,7 +39,7 @@ def reconcile_endpoints(event: EnvironmentStatusChanged, ports: Ports) -> list[E
 
 def remove_endpoints(event: EnvironmentStopped, ports: Ports) -> list[Event]:
     """On stop, delete every record of the environment, and refuse to create them again."""
-    ports.kv.put(_STOPPED + event.environment_id, event.deployment_id or "-")
+    ports.retired_names.retire(event.environment_id)
     zone, suffix = ports.settings.dns_zone, record_suffix(event.environment_id)
     doomed = [r.name for r in ports.dns.list_records(zone) if r.name.endswith(suffix)]
     for name in doomed:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from events import transitions
 from events.models import EnvironmentStatus, EnvironmentType, ReportRejectionReason
 from ports import Environment
 
@@ -24,28 +25,17 @@ class Trigger(StrEnum):
     STOP = "stop"  # pull request closed, app deleted, stale preview
 
 
-_LIVE = frozenset(status for status in S if status != S.stopped)
-
-# The transition table (DESIGN.md §4): per trigger, from-status -> the statuses it may move to. A status
-# absent from a trigger's row cannot be left by that trigger; everything not listed is rejected.
+# The transition table (DESIGN.md §4) is the spec's: `EnvironmentStatus.x-transitions`, generated into
+# `events.transitions`, so the API and the docs read the same one. Per trigger, from-status -> the statuses it
+# may move to; a status absent from a trigger's row cannot be left by that trigger, everything else is refused.
+# - report: a deployment moves forward along initializing -> deploying -> running-tests -> running-server |
+#   tests-error -> running, or to error. Skipping ahead is allowed because delivery is unordered: a late
+#   `deploying` must not block a `running` that overtook it; going back is never allowed.
+# - deploy: a new commit supersedes the deployment in flight (its reports are then fenced by deployment id).
+# - manual-deploy: a user may redeploy only what has settled.
+# - stop: anything not stopped can be stopped; stopped is final (a reopened pull request gets a new environment).
 TRANSITIONS: Mapping[Trigger, Mapping[S, frozenset[S]]] = {
-    # Reports move a deployment forward along initializing -> deploying -> running-tests -> running-server |
-    # tests-error -> running, or to error. Skipping ahead is allowed because delivery is unordered: a late
-    # `deploying` must not block a `running` that overtook it; going back is never allowed.
-    Trigger.REPORT: {
-        S.initializing: frozenset({S.deploying, S.running_tests, S.running_server, S.tests_error, S.running, S.error}),
-        S.deploying: frozenset({S.running_tests, S.running_server, S.tests_error, S.running, S.error}),
-        S.running_tests: frozenset({S.running_server, S.tests_error, S.running, S.error}),
-        S.running_server: frozenset({S.running, S.error}),
-        S.tests_error: frozenset({S.running, S.error}),
-        S.running: frozenset({S.error}),
-    },
-    # A new commit supersedes the deployment in flight (its reports are then fenced by deployment id).
-    Trigger.DEPLOY: {status: frozenset({S.initializing}) for status in _LIVE},
-    # A user may redeploy only what has settled.
-    Trigger.MANUAL_DEPLOY: {S.running: frozenset({S.initializing}), S.error: frozenset({S.initializing})},
-    # Anything not stopped can be stopped; stopped is final (a reopened pull request gets a new environment).
-    Trigger.STOP: {status: frozenset({S.stopped}) for status in _LIVE},
+    Trigger(trigger): table for trigger, table in transitions.TRANSITIONS.items()
 }
 
 

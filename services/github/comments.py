@@ -7,16 +7,11 @@ arriving late or twice still leave it showing the current state; an unchanged bo
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
 
 from events import EndpointsChanged, EnvironmentStatusChanged, EnvironmentStopped, Event, PullRequestCommentUpserted
 from events.models import EnvironmentStatus, EnvironmentType
-from ports import Environment, Ports
+from ports import DnsHost, Environment, Ports, Poster
 
-_DIGEST = "github:comment-digest:"
-_POSTER = "github:comment-poster:"
-_ENDPOINTS = "github:endpoints:"
 _ICONS = {EnvironmentStatus.running: "✅", EnvironmentStatus.error: "❌", EnvironmentStatus.stopped: "⏹️"}
 
 
@@ -36,8 +31,7 @@ def on_stopped(event: EnvironmentStopped, ports: Ports) -> list[Event]:
 
 def on_endpoints_changed(event: EndpointsChanged, ports: Ports) -> list[Event]:
     """A preview's public names changed: remember them and refresh the comment."""
-    hosts = [[r.label, r.hostname] for r in event.records]
-    ports.kv.put(_ENDPOINTS + event.environment_id, json.dumps(hosts))
+    ports.comments.remember_hosts(event.environment_id, [DnsHost(r.label, r.hostname) for r in event.records])
     return refresh_comment(event.app_id, event.repository, event.pr_number, ports)
 
 
@@ -46,7 +40,7 @@ def refresh_comment(app_id: str, repository: str, pr_number: int | None, ports: 
     if pr_number is None:
         return []
     app = ports.apps.get(app_id)
-    poster = _Poster(app.name, app.installation_id) if app is not None else _Poster.remembered(app_id, ports)
+    poster = Poster(app.name, app.installation_id) if app is not None else ports.comments.poster(app_id)
     if poster is None:
         return []  # an app deleted before it ever commented: nothing to update
     previews = sorted(
@@ -58,33 +52,17 @@ def refresh_comment(app_id: str, repository: str, pr_number: int | None, ports: 
         key=lambda e: (e.created_at, e.id),
     )
     body = render_comment(app_id, poster.app_name, previews, ports, app_deleted=app is None)
-    key, digest = f"{_DIGEST}{repository.lower()}#{pr_number}:{app_id}", hashlib.sha256(body.encode()).hexdigest()
-    if ports.kv.get(key) == digest:
+    thread, digest = f"{repository.lower()}#{pr_number}:{app_id}", hashlib.sha256(body.encode()).hexdigest()
+    if ports.comments.last_digest(thread) == digest:
         return []
     ref = ports.github.upsert_pull_request_comment(poster.installation_id, repository, pr_number, marker(app_id), body)
-    ports.kv.put(key, digest)
-    ports.kv.put(_POSTER + app_id, json.dumps([poster.app_name, poster.installation_id]))
+    ports.comments.record_digest(thread, digest)
+    ports.comments.remember_poster(app_id, poster)
     return [
         PullRequestCommentUpserted(
             repository=repository, pr_number=pr_number, app_id=app_id, comment_id=ref.id, created=ref.created
         )
     ]
-
-
-@dataclass(frozen=True)
-class _Poster:
-    """Who the comment is posted for: kept so that a deleted app's comment can still be updated."""
-
-    app_name: str
-    installation_id: int
-
-    @classmethod
-    def remembered(cls, app_id: str, ports: Ports) -> _Poster | None:
-        stored = ports.kv.get(_POSTER + app_id)
-        if stored is None:
-            return None
-        name, installation_id = json.loads(stored)
-        return cls(str(name), int(installation_id))
 
 
 def render_comment(
@@ -98,8 +76,7 @@ def render_comment(
         rows += ["| Preview | Status | Endpoints | Console |", "|---|---|---|---|"]
     for env in previews:
         status = f"{env.status} {_ICONS.get(env.status, '⏳')}"
-        hosts: list[list[str]] = json.loads(ports.kv.get(_ENDPOINTS + env.id) or "[]")
-        links = ", ".join(f"[{label}](https://{host})" for label, host in hosts)
+        links = ", ".join(f"[{host.label}](https://{host.hostname})" for host in ports.comments.hosts(env.id))
         endpoints = links if env.status == EnvironmentStatus.running and links else "-"
         console = f"[{env.id}]({ports.settings.console_url}/environments/{env.id})"
         rows.append(f"| `{env.branch}` @ `{env.sha[:7]}` | {status} | {endpoints} | {console} |")

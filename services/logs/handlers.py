@@ -9,10 +9,6 @@ from __future__ import annotations
 from events import EnvironmentDeployRequested, EnvironmentStopped, Event, RuntimeStatusReported
 from ports import Ports
 
-_CURRENT = "logs:current:"
-_PURGED = "logs:purged:"
-_STARTED = "logs:started:"
-
 
 def log_key(environment_id: str, deployment_id: str) -> str:
     return f"logs/{environment_id}/{deployment_id}.log"
@@ -20,15 +16,11 @@ def log_key(environment_id: str, deployment_id: str) -> str:
 
 def clear_logs(event: EnvironmentDeployRequested, ports: Ports) -> list[Event]:
     """A new deployment starts with an empty log; a request for a deployment already started changes nothing."""
-    if ports.kv.get(_PURGED + event.environment_id) is not None:
+    if ports.log_index.purged(event.environment_id):
         return []
-    # Per deployment, not "is it the current one": a duplicate of an older request delivered after a newer
-    # deployment started must neither wipe the current log nor make the old deployment current again.
-    if ports.kv.get(_STARTED + event.deployment_id) is not None:
-        return []
-    ports.kv.put(_STARTED + event.deployment_id, event.environment_id)
+    if not ports.log_index.start(event.environment_id, event.deployment_id):
+        return []  # this deployment's log started already (a late duplicate of an older request included)
     ports.blobs.delete_prefix(f"logs/{event.environment_id}/")
-    ports.kv.put(_CURRENT + event.environment_id, event.deployment_id)
     line = f"{ports.clock.now().isoformat()} deploy {event.deployment_id}: {event.sha} ({event.entrypoint})\n"
     ports.blobs.append(log_key(event.environment_id, event.deployment_id), line.encode())
     return []
@@ -36,10 +28,8 @@ def clear_logs(event: EnvironmentDeployRequested, ports: Ports) -> list[Event]:
 
 def append_report(event: RuntimeStatusReported, ports: Ports) -> list[Event]:
     """Each report of the current deployment adds its status, test results and error to the log."""
-    if ports.kv.get(_CURRENT + event.environment_id) != event.deployment_id:
+    if ports.log_index.current(event.environment_id) != event.deployment_id:
         return []  # an old deployment, or a purged environment
-    if ports.kv.get(_PURGED + event.environment_id) is not None:
-        return []
     lines = [f"{ports.clock.now().isoformat()} {event.status}"]
     lines += [
         f"  {'pass' if t.passed else 'FAIL'} {t.path}" + (f": {t.error}" if t.error else "") for t in event.test_results
@@ -51,14 +41,14 @@ def append_report(event: RuntimeStatusReported, ports: Ports) -> list[Event]:
 
 def purge_logs(event: EnvironmentStopped, ports: Ports) -> list[Event]:
     """A stopped environment's logs are deleted, and nothing is logged for it again."""
-    ports.kv.put(_PURGED + event.environment_id, event.deployment_id or "-")
+    ports.log_index.purge(event.environment_id)
     ports.blobs.delete_prefix(f"logs/{event.environment_id}/")
     return []
 
 
 def read_logs(environment_id: str, ports: Ports) -> str:
     """The current deployment's log (for the API); empty when there is none."""
-    deployment_id = ports.kv.get(_CURRENT + environment_id)
-    if deployment_id is None or ports.kv.get(_PURGED + environment_id) is not None:
+    deployment_id = ports.log_index.current(environment_id)
+    if deployment_id is None:
         return ""
     return (ports.blobs.get(log_key(environment_id, deployment_id)) or b"").decode()

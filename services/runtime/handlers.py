@@ -11,10 +11,6 @@ from events import (
     RuntimeProvisioningFailed,
 )
 from ports import FlyIOError, MachineSpec, Ports, Settings
-from services.secrets import read_for_deploy
-
-_DESTROYED = "runtime:destroyed:"
-_PROVISIONED = "runtime:provisioned:"
 
 
 def fly_app_name(environment_id: str) -> str:
@@ -46,26 +42,26 @@ def machine_spec(
 
 def provision_deployment(event: EnvironmentDeployRequested, ports: Ports) -> list[Event]:
     """Start the deployment's machine with the secrets of its environment type; a 4xx from fly.io fails it."""
-    if ports.kv.get(_DESTROYED + event.environment_id) is not None:
+    if ports.machines.destroyed(event.environment_id):
         return []  # the stop overtook this request: start nothing for a stopped environment
-    if ports.kv.get(_PROVISIONED + event.deployment_id) is not None:
-        return []  # a repeated delivery: this deployment's machine runs already
+    if ports.machines.provisioned(event.deployment_id):
+        return []  # this deployment's machine was started (or refused) already
     app_name = fly_app_name(event.environment_id)
-    secrets = read_for_deploy(event.app_id, event.type, ports)
+    secrets = ports.secret_reader.read_for_deploy(event.app_id, event.type)
     spec = machine_spec(event, app_name, tuple(sorted(secrets)), ports.settings)
     try:
         ports.flyio.ensure_app(app_name)
         ports.flyio.set_secrets(app_name, secrets)
         machine_id = ports.flyio.run_machine(spec, idempotency_key=event.deployment_id)
     except FlyIOError as error:
-        ports.kv.put(_PROVISIONED + event.deployment_id, "failed")
+        ports.machines.record_machine(event.deployment_id, None)
         message = str(error) or type(error).__name__
         return [
             RuntimeProvisioningFailed(
                 environment_id=event.environment_id, deployment_id=event.deployment_id, error_message=message
             )
         ]
-    ports.kv.put(_PROVISIONED + event.deployment_id, machine_id)
+    ports.machines.record_machine(event.deployment_id, machine_id)
     return [
         RuntimeProvisioned(
             environment_id=event.environment_id,
@@ -78,9 +74,9 @@ def provision_deployment(event: EnvironmentDeployRequested, ports: Ports) -> lis
 
 def destroy_runtime(event: EnvironmentStopped, ports: Ports) -> list[Event]:
     """A stopped environment's fly app is destroyed, once; later deploy requests for it start nothing."""
-    if ports.kv.get(_DESTROYED + event.environment_id) is not None:
+    if ports.machines.destroyed(event.environment_id):
         return []
     app_name = fly_app_name(event.environment_id)
     ports.flyio.destroy_app(app_name)
-    ports.kv.put(_DESTROYED + event.environment_id, event.deployment_id or "-")
+    ports.machines.record_destroyed(event.environment_id)
     return [RuntimeDestroyed(environment_id=event.environment_id, fly_app_name=app_name)]

@@ -7,6 +7,7 @@ from ports import ServiceDefinition
 from services.secrets.api import (
     InvalidSecretError,
     SecretView,
+    StoredSecretReader,
     create_secret,
     delete_secret,
     list_secrets,
@@ -21,6 +22,7 @@ __all__ = [
     "InvalidSecretError",
     "SecretDecryptionError",
     "SecretView",
+    "StoredSecretReader",
     "create_secret",
     "delete_secret",
     "list_secrets",

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from events import Event, SecretCreated, SecretDeleted
 from events.models import EnvironmentType
-from ports import Ports, StoredSecret
+from ports import KeyService, Ports, SecretStore, StoredSecret
 from services.secrets.crypto import associated_data, seal, unseal
 
 NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
@@ -60,13 +60,24 @@ def list_secrets(app_id: str, ports: Ports) -> list[SecretView]:
 
 
 def read_for_deploy(app_id: str, environment_type: str, ports: Ports) -> dict[str, str]:
-    """Plaintext values for one deploy, by name. Only the runtime calls this, to hand them to fly.io."""
-    env_type = _environment_type(environment_type)
-    return {
-        s.name: unseal(s.ciphertext, s.wrapped_key, associated_data(app_id, env_type, s.name), ports.keys)
-        for s in ports.secrets.list(app_id)
-        if s.environment_type == env_type
-    }
+    """Plaintext values for one deploy, by name."""
+    return StoredSecretReader(ports.secrets, ports.keys).read_for_deploy(app_id, environment_type)
+
+
+class StoredSecretReader:
+    """Implements `ports.SecretReader` over the secret store and the KeyService: how the runtime gets the
+    plaintext of a deploy's secrets, without importing this service (composition roots wire it)."""
+
+    def __init__(self, store: SecretStore, keys: KeyService) -> None:
+        self._store, self._keys = store, keys
+
+    def read_for_deploy(self, app_id: str, environment_type: str) -> dict[str, str]:
+        env_type = _environment_type(environment_type)
+        return {
+            s.name: unseal(s.ciphertext, s.wrapped_key, associated_data(app_id, env_type, s.name), self._keys)
+            for s in self._store.list(app_id)
+            if s.environment_type == env_type
+        }
 
 
 def _environment_type(value: str) -> EnvironmentType:

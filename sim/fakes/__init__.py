@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ports import Ports, Settings
+from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, KeyValueRetiredNames
 from sim.clock import VirtualClock
 from sim.fakes._calls import Call, Recorder
 from sim.fakes.blobs import FakeBlobStore
@@ -41,6 +42,8 @@ class Fakes:
     ids: SequentialIds = field(default_factory=SequentialIds)
 
     def ports(self, settings: Settings | None = None) -> Ports:
+        from services.secrets import StoredSecretReader
+
         return Ports(
             clock=self.clock,
             ids=self.ids,
@@ -52,8 +55,12 @@ class Fakes:
             apps=self.apps,
             environments=self.environments,
             secrets=self.secrets,
-            kv=self.kv,
+            secret_reader=StoredSecretReader(self.secrets, self.keys),
             feed=self.feed,
+            comments=KeyValueComments(self.kv),
+            machines=KeyValueMachines(self.kv),
+            log_index=KeyValueLogIndex(self.kv),
+            retired_names=KeyValueRetiredNames(self.kv),
             settings=settings or Settings(),
         )
 

@@ -29,7 +29,7 @@ class FakeGitHub(Recorder):
         self._next_comment_id = 1000
 
     def set_branch_head(self, repository: str, branch: str, sha: str, message: str | None = None) -> None:
-        """Arrange the world: `branch` of `repository` points at `sha`."""
+        """Arrange GitHub: `branch` of `repository` points at `sha`."""
         self.branches[(repository.lower(), branch)] = BranchHead(sha=sha, message=message)
 
     def upsert_pull_request_comment(

@@ -16,7 +16,7 @@ from services.apps import (
 )
 from services.apps.handlers import record_last_commit
 from sim.fakes import EPOCH, Fakes
-from sim.fakes.builders import SHA_A, SHA_B
+from tests.builders import SHA_A, SHA_B
 from tests.kernel import Kernel
 
 REPO = "Codertocat/Hello-World"

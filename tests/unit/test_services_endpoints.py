@@ -6,7 +6,7 @@ from events import EndpointsChanged, EnvironmentStatusChanged, EnvironmentStoppe
 from ports import DnsEntry
 from services.endpoints import reconcile_endpoints, remove_endpoints
 from sim.fakes import Fakes
-from sim.fakes.builders import SHA_A, a_preview_event
+from tests.builders import SHA_A, a_preview_event
 
 ZONE = "wingcloud.test"
 

@@ -32,7 +32,7 @@ from events.models import EnvironmentStatus as S
 from events.models import EnvironmentType, EventMetadata, StopReason
 from services.environments import apps, commands, pull_requests, reports
 from sim.fakes import EPOCH, Fakes
-from sim.fakes.builders import SHA_A, SHA_B, an_app, an_environment
+from tests.builders import SHA_A, SHA_B, an_app, an_environment
 from tests.kernel import Kernel
 
 

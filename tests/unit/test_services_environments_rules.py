@@ -12,7 +12,7 @@ from events.models import EnvironmentType, ReportRejectionReason
 from services.environments import rules
 from services.environments.rules import PushAction, Trigger, allows, judge_report
 from sim.fakes import EPOCH
-from sim.fakes.builders import SHA_A, SHA_B, an_environment
+from tests.builders import SHA_A, SHA_B, an_environment
 
 PIPELINE = [S.initializing, S.deploying, S.running_tests, S.running_server, S.running]
 

@@ -8,7 +8,7 @@ from events.models import EnvironmentType
 from services.github import SERVICE, marker
 from services.github.comments import on_endpoints_changed, on_status_changed, refresh_comment
 from sim.fakes import Fakes
-from sim.fakes.builders import SHA_A, a_preview_event, an_app, an_environment
+from tests.builders import SHA_A, a_preview_event, an_app, an_environment
 
 
 def status_event(app_id: str = "app_1", pr_number: int | None = 2) -> EnvironmentStatusChanged:

@@ -7,7 +7,7 @@ from events.models import EventMetadata
 from services.logs import read_logs
 from services.logs.handlers import append_report, clear_logs, purge_logs
 from sim.fakes import EPOCH, Fakes
-from sim.fakes.builders import SHA_A, a_preview_event
+from tests.builders import SHA_A, a_preview_event
 from tests.kernel import Kernel
 
 

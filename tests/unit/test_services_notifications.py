@@ -7,7 +7,7 @@ from events.models import EventMetadata
 from services import notifications
 from services.notifications import push_to_feed
 from sim.fakes import EPOCH, Fakes
-from sim.fakes.builders import a_preview_event
+from tests.builders import a_preview_event
 from tests.kernel import Kernel
 
 

@@ -9,8 +9,8 @@ from events.models import EnvironmentStatus as S
 from services import ALL_SERVICES, api, cleaner
 from sim.bus import Bus
 from sim.fakes import EPOCH, Fakes
-from sim.fakes.builders import an_environment
 from spec.contract import Contract
+from tests.builders import an_environment
 
 
 def test_all_services_are_the_specs_services_with_exactly_their_received_messages() -> None:

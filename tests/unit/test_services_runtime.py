@@ -19,7 +19,7 @@ from services import runtime, secrets
 from services.runtime import InvalidReportError, accept_report, admit_report, fly_app_name
 from services.runtime.handlers import destroy_runtime, provision_deployment
 from sim.fakes import EPOCH, Fakes
-from sim.fakes.builders import SHA_A, a_preview_event
+from tests.builders import SHA_A, a_preview_event
 
 
 def deploy_requested(deployment_id: str = "dep_1", env_type: str = "preview") -> EnvironmentDeployRequested:

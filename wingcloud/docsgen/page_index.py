@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from spec.contract import Contract
 from wingcloud.docsgen._md import code, fenced, link, page, table
+from wingcloud.docsgen.glossary import GLOSSARY
 from wingcloud.docsgen.graph_views import context_map
 from wingcloud.docsgen.traces import Trace
 from wingcloud.docsgen.workflows import Workflow
@@ -66,4 +67,6 @@ def index_page(contract: Contract, workflows: tuple[Workflow, ...], traces: Mapp
         "## Workflows\n\nThe RFC's workflows, each with a sequence diagram of a real scenario run.\n\n" + flows,
         "## Environment states\n\nThe [environment state machine](environment-states.md), drawn from the "
         "transition table the environments service enforces.",
+        "## Glossary\n\nOne word per concept; the code and these pages use them in these senses only.\n\n"
+        + table(["Word", "Means"], [(f"**{word}**", meaning) for word, meaning in GLOSSARY]),
     )

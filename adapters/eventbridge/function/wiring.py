@@ -40,6 +40,8 @@ from ports import (
     SecretStore,
     Settings,
 )
+from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, KeyValueRetiredNames
+from services.secrets import StoredSecretReader
 
 WRITE_METHODS = frozenset({"put", "create", "delete", "append", "delete_prefix", "push", "generate_data_key"})
 
@@ -153,16 +155,23 @@ def build_ports(settings: LambdaSettings, clients: AwsClients, outside: Outside 
         return _ReadOnly(built, service, port) if name in settings.read_only else built
 
     ddb = "dynamodb"
-    world = outside or _outside_from_secret(settings, clients)
+    outside = outside or _outside_from_secret(settings, clients)
+    keys = cast(
+        KeyService, store("KeyService", "keys", settings.kms_key_id, lambda r: KmsKeyService(clients("kms"), r))
+    )
+    secrets = cast(
+        SecretStore,
+        store("SecretStore", "secrets", settings.secrets_table, lambda r: DynamoSecretStore(clients(ddb), r)),
+    )
+    # the small typed ports keep their records in the function's own namespace of the key-value table
+    kv = cast(KeyValue, store("KeyValue", "kv", settings.kv_table, lambda r: DynamoKeyValue(clients(ddb), r, service)))
     return Ports(
-        clock=world.clock,
-        ids=world.ids,
-        github=world.github,
-        flyio=world.flyio,
-        dns=world.dns,
-        keys=cast(
-            KeyService, store("KeyService", "keys", settings.kms_key_id, lambda r: KmsKeyService(clients("kms"), r))
-        ),
+        clock=outside.clock,
+        ids=outside.ids,
+        github=outside.github,
+        flyio=outside.flyio,
+        dns=outside.dns,
+        keys=keys,
         blobs=cast(
             BlobStore, store("BlobStore", "logs", settings.logs_bucket, lambda r: S3BlobStore(clients("s3"), r))
         ),
@@ -176,14 +185,13 @@ def build_ports(settings: LambdaSettings, clients: AwsClients, outside: Outside 
                 lambda r: DynamoEnvironments(clients(ddb), r),
             ),
         ),
-        secrets=cast(
-            SecretStore,
-            store("SecretStore", "secrets", settings.secrets_table, lambda r: DynamoSecretStore(clients(ddb), r)),
-        ),
-        kv=cast(
-            KeyValue, store("KeyValue", "kv", settings.kv_table, lambda r: DynamoKeyValue(clients(ddb), r, service))
-        ),
+        secrets=secrets,
+        secret_reader=StoredSecretReader(secrets, keys),
         feed=cast(Feed, store("Feed", "feed", settings.feed_table, lambda r: DynamoFeed(clients(ddb), r))),
+        comments=KeyValueComments(kv),
+        machines=KeyValueMachines(kv),
+        log_index=KeyValueLogIndex(kv),
+        retired_names=KeyValueRetiredNames(kv),
         settings=settings.handler_settings(),
     )
 

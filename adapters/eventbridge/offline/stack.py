@@ -40,7 +40,7 @@ class OfflineStack:
 
     def settings_of(self, service: str, handler: Settings) -> LambdaSettings:
         """What the service's Lambda reads from its environment: the deployed function's own variables, or,
-        for an edge-only service (api, secrets), the variables its grants would give it."""
+        for a service without a function (api, secrets: only commands), the variables its grants would give it."""
         if service in self.deployment.functions:
             if service not in self._variables:
                 name = self.deployment.functions[service]
