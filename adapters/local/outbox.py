@@ -44,29 +44,9 @@ class DueDelivery:
     created_at: float
 
 
-def trace(
-    conn: sqlite3.Connection,
-    kind: TraceKind,
-    parcel: Envelope | Arrival,
-    at: datetime,
-    *,
-    source: str | None = None,
-    target_service: str | None = None,
-    target: str | None = None,
-    attempt: int = 0,
-    error: str | None = None,
-) -> None:
-    step = record(
-        0,
-        kind,
-        parcel,
-        at,
-        source=source,
-        target_service=target_service,
-        target=target,
-        attempt=attempt,
-        error=error,
-    )
+def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival, at: datetime, **facts: Any) -> None:
+    """Append the record of one step (`facts`: the keyword arguments of `bus.trace.record`)."""
+    step = record(0, kind, parcel, at, **facts)
     conn.execute(
         "INSERT INTO trace (at, kind, event_id, detail_type, source_service, target_service, target,"
         " correlation_id, causation_id, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -131,7 +131,7 @@ class System:
             target = self.worker.targets[target_name]
             parcel = outbox.envelope_of(conn, ref) if kind == outbox.EVENT else self.inbox.arrival(ref)
             facts = {"source": target.trigger, "target_service": target.service, "target": target.name}
-            outbox.trace(conn, "redriven", parcel, now, **facts)  # type: ignore[arg-type]
+            outbox.trace(conn, "redriven", parcel, now, **facts)
         self.committed()
 
     def prune_inbox(self) -> int:

@@ -133,7 +133,7 @@ def test_pruning_empties_only_bodies_whose_deliveries_are_done_and_keeps_ids(tmp
     for delivery in states:
         assert inbox.put(arrival(delivery, b'{"n": 1}'))
     with main:
-        assert inbox.move_arrivals(main, DOORS) == 5
+        assert inbox.move_arrivals(main, DOORS, datetime.now(UTC)) == 5
         for delivery, status in states.items():
             main.execute("UPDATE deliveries SET status = ? WHERE ref = ?", (status, key(delivery)))
     assert inbox.put(arrival("not-taken-in", b'{"n": 2}'))  # past the cursor: the worker has not seen it
