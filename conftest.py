@@ -15,7 +15,7 @@ NO_SKIPS = "WINGCLOUD_NO_SKIPS"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "needs_tool(name, ...): needs a program (dot, chromium, node, npm, git); skipped when missing"
+        "markers", "needs_tool(name, ...): needs a program (dot, chromium, node, npm, git, wing); skipped when missing"
     )
 
 

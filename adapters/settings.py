@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,15 +33,28 @@ class LocalSettings(BaseSettings):
 
     fly_api_token: SecretStr | None = None
     fly_org: str = "personal"
-    fly_region: str | None = None
+    fly_region: str | None = None  # required for fly.io: each machine's state volume is created in it
     fly_api_url: str = "https://api.machines.dev"
+    # The size of every machine. The Wing simulator and node need 512 MB and more.
+    fly_guest_cpus: int = Field(1, ge=1)
+    fly_guest_memory_mb: int = Field(1024, ge=256)
+    fly_guest_cpu_kind: str = "shared"
+    fly_volume_gb: int = Field(1, ge=1)  # the volume that holds a machine's checkout, caches and app state
 
     dnsimple_token: SecretStr | None = None
     dnsimple_account_id: str | None = None
     dnsimple_api_url: str = "https://api.dnsimple.com"
     dns_zone: str = "wingcloud.test"
 
-    runtime_image: str = "ghcr.io/winglang/wing-runtime:latest"
+    # The image fly.io machines run: built from this repository's Dockerfile and pushed by the operator, e.g.
+    # `fly auth docker && docker build -t registry.fly.io/wingcloud-runtime:latest . && docker push ...`.
+    runtime_image: str = "registry.fly.io/wingcloud-runtime:latest"
+    # Where deployments run: `local` (a runtime agent per deployment on this machine), `flyio`, `simulated`
+    # (scripted reports, nothing runs), or `auto`: fly.io with its credentials, else local when there is code to
+    # clone (GitHub App credentials or local repositories) and node, else simulated.
+    runtime: Literal["auto", "local", "flyio", "simulated"] = "auto"
+    local_repos: Path | None = None  # DIR/owner/name are the repositories (`wingcloud serve --repos DIR`)
+    wing: str | None = None  # the `wing` deployments use when the app pins none (default: PATH, else installed once)
     # How often a failed delivery is retried (with backoff, within two hours) before it is a dead letter.
     max_retries: int = Field(8, ge=0, le=185)
     runtime_step_seconds: float = 0.3  # pace of the embedded runtime's reports, so the console shows each step

@@ -107,6 +107,6 @@ RECEIVES: dict[str, tuple[type[Event], ...]] = {
         SecretDeleted,
         WebhookIgnored,
     ),
-    "runtime": (EnvironmentDeployRequested, EnvironmentStopped),
+    "runtime": (EnvironmentDeployRequested, EnvironmentStatusChanged, EnvironmentStopped),
     "secrets": (),
 }

@@ -31,7 +31,10 @@ def store_secret(world: WorldLike, env_type: str, secret: str, name: str, value:
 def fly_got_secret(world: WorldLike, name: str, pr: int, secret: str, value: str) -> None:
     """The runtime decrypted it at deploy time and handed it to fly.io, and only the preview's."""
     env = q.live_preview(world, name, pr)
-    assert world.flyio.apps["wc-" + env.id.replace("_", "-")].secrets == {secret: value}
+    secrets = world.flyio.apps["wc-" + env.id.replace("_", "-")].secrets
+    # beside the app's secrets, the runtime's own: the installation token the agent clones with
+    assert {k: v for k, v in secrets.items() if not k.startswith("WINGCLOUD_")} == {secret: value}
+    assert set(secrets) - {secret} == {"WINGCLOUD_GIT_TOKEN"}
 
 
 @then(

@@ -30,6 +30,8 @@ from ports.values import (
     DnsHost,
     Environment,
     FeedItem,
+    LogBatch,
+    LogLine,
     MachineSpec,
     Poster,
     RuntimeReport,
@@ -43,7 +45,7 @@ class Settings:
 
     console_url: str = "http://127.0.0.1:8080"
     dns_zone: str = "wingcloud.test"
-    runtime_image: str = "ghcr.io/winglang/wing-runtime:latest"
+    runtime_image: str = "registry.fly.io/wingcloud-runtime:latest"  # built from the Dockerfile by the operator
     stale_preview_seconds: int = 7 * 24 * 3600
 
 
@@ -107,7 +109,9 @@ __all__ = [
     "Ids",
     "KeyService",
     "KeyValue",
+    "LogBatch",
     "LogIndex",
+    "LogLine",
     "MachineSpec",
     "Machines",
     "Ports",

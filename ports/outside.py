@@ -44,6 +44,10 @@ class GitHub(Protocol):
         """The last commit of `branch` (GET /repos/{owner}/{repo}/branches/{branch}); None when it does not exist."""
         ...
 
+    def installation_token(self, installation_id: int) -> str:
+        """A short-lived token to clone the installation's repositories (GitHub's last an hour)."""
+        ...
+
 
 class FlyIO(Protocol):
     """fly.io Machines API. Every call is idempotent on its names."""
@@ -54,6 +58,10 @@ class FlyIO(Protocol):
 
     def run_machine(self, spec: MachineSpec, idempotency_key: str) -> str:
         """Start a machine; returns its id. The same key returns the same machine."""
+        ...
+
+    def destroy_machine(self, app_name: str, machine_id: str) -> None:
+        """Stop (forcibly) and delete one machine, freeing what it held (its volume); a missing one is fine."""
         ...
 
     def destroy_app(self, app_name: str) -> None:

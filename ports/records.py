@@ -52,8 +52,29 @@ class KeyValueMachines:
     def provisioned(self, deployment_id: str) -> bool:
         return self._kv.get(f"machines:deployment:{deployment_id}") is not None
 
-    def record_machine(self, deployment_id: str, machine_id: str | None) -> None:
+    def record_machine(self, deployment_id: str, machine_id: str | None, *, environment_id: str) -> None:
         self._kv.put(f"machines:deployment:{deployment_id}", machine_id or _REFUSED)
+        if machine_id is not None:
+            started = self._started(environment_id)
+            if [deployment_id, machine_id] not in started:
+                started.append([deployment_id, machine_id])
+                self._kv.put(f"machines:environment:{environment_id}", json.dumps(started))
+
+    def replaced_by(self, environment_id: str, deployment_id: str) -> list[str]:
+        started = self._started(environment_id)
+        deployments = [deployment for deployment, _ in started]
+        if deployment_id not in deployments:
+            return []
+        return [machine for _, machine in started[: deployments.index(deployment_id)]]
+
+    def record_retired(self, environment_id: str, machine_id: str) -> None:
+        started = [entry for entry in self._started(environment_id) if entry[1] != machine_id]
+        self._kv.put(f"machines:environment:{environment_id}", json.dumps(started))
+
+    def _started(self, environment_id: str) -> list[list[str]]:
+        """[deployment, machine] of the environment's live machines, in the order they were started."""
+        raw = self._kv.get(f"machines:environment:{environment_id}")
+        return list(json.loads(raw)) if raw else []
 
     def destroyed(self, environment_id: str) -> bool:
         return self._kv.get(f"machines:destroyed:{environment_id}") is not None

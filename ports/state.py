@@ -98,9 +98,16 @@ class Machines(Protocol):
         """A machine was started for this deployment (or fly.io refused it): do not ask again."""
         ...
 
-    def record_machine(self, deployment_id: str, machine_id: str | None) -> None:
+    def record_machine(self, deployment_id: str, machine_id: str | None, *, environment_id: str) -> None:
         """The machine started for the deployment; None when fly.io refused it."""
         ...
+
+    def replaced_by(self, environment_id: str, deployment_id: str) -> list[str]:
+        """The machines of the environment's deployments started before `deployment_id` and not yet retired
+        (none when `deployment_id` has no machine)."""
+        ...
+
+    def record_retired(self, environment_id: str, machine_id: str) -> None: ...
 
     def destroyed(self, environment_id: str) -> bool:
         """The environment's fly.io app was destroyed: start nothing for it again."""

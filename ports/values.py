@@ -128,3 +128,19 @@ class DnsHost:
 
     label: str
     hostname: str
+
+
+@dataclass(frozen=True)
+class LogLine:
+    at: str  # ISO time the agent saw it
+    stream: str  # "deploy" (checkout, install, tests) or "app" (the running app)
+    text: str
+
+
+@dataclass(frozen=True)
+class LogBatch:
+    """Log lines a deployment's runtime agent sends, as its JSON body says (the door checked its token)."""
+
+    environment_id: str
+    deployment_id: str
+    lines: tuple[LogLine, ...]

@@ -84,6 +84,11 @@ class JournaledGitHub:
         sha = hashlib.sha1(f"{repository.lower()}:{branch}".encode()).hexdigest()
         return BranchHead(sha=sha, message="(embedded GitHub: every branch exists)")
 
+    def installation_token(self, installation_id: int) -> str:
+        """Not journaled: it changes nothing, and tokens never reach the journal."""
+        with self._lock:
+            return self.fake.installation_token(installation_id)
+
 
 class JournaledFlyIO:
     def __init__(self, fake: FakeFlyIO, journal: Journal) -> None:
@@ -106,6 +111,11 @@ class JournaledFlyIO:
             args = [dataclasses.asdict(dataclasses.replace(spec, env=shown)), idempotency_key]
             self._journal.record("flyio", "run_machine", args, idempotency_key)
             return machine_id
+
+    def destroy_machine(self, app_name: str, machine_id: str) -> None:
+        with self._lock:
+            self.fake.destroy_machine(app_name, machine_id)
+            self._journal.record("flyio", "destroy_machine", [app_name, machine_id], machine_id)
 
     def destroy_app(self, app_name: str) -> None:
         with self._lock:

@@ -36,16 +36,25 @@ def serve(
         Path(".wingcloud"), "--data-dir", metavar="DIR", help="Where the SQLite files and keys live."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Log warnings only (refused webhooks still show)."),
+    repos: Path | None = typer.Option(
+        None,
+        "--repos",
+        metavar="DIR",
+        help="Repositories on disk stand in for GitHub's: owner/name is the git repository DIR/owner/name "
+        "(sets WINGCLOUD_LOCAL_REPOS).",
+    ),
 ) -> None:
     """Run every service locally: webhooks, runtime reports, the REST API and the console, on SQLite."""
     import uvicorn
 
     from adapters.local.db import SchemaVersionError
     from adapters.local.server import create_app
-    from wingcloud.outside import local_system
+    from wingcloud.outside import RuntimeChoiceError, local_system
 
     _configure_logging(quiet)
     settings = _settings()
+    if repos is not None:
+        settings = settings.model_copy(update={"local_repos": repos.expanduser().resolve()})
     data_dir = data_dir.expanduser().resolve()
     lock = lock_data_dir(data_dir)
     sock = bind(host, port)
@@ -53,7 +62,7 @@ def serve(
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
     try:
         system = local_system(settings, data_dir, f"http://{shown}:{bound}")
-    except SchemaVersionError as error:
+    except (SchemaVersionError, RuntimeChoiceError) as error:
         raise CommandError(str(error)) from None
     app = create_app(
         system, on_ready=lambda: _banner(system, data_dir, host, bound), request_log=None if quiet else sys.stderr
@@ -144,6 +153,7 @@ def _configure_logging(quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if quiet else logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the endpoint proxy's requests are in the request log
 
 
 def _banner(system: System, data_dir: Path, host: str, port: int) -> None:
@@ -161,7 +171,15 @@ def _banner(system: System, data_dir: Path, host: str, port: int) -> None:
         lines.append("  webhook secret: from WINGCLOUD_GITHUB_WEBHOOK_SECRET")
     else:
         lines.append(f"  webhook secret: kept in {data_dir / 'credentials.json'} (webhook_secret)")
-    lines.append("  outside world: " + ", ".join(f"{k}={v}" for k, v in system.outside.described.items()))
+    described = dict(system.outside.described)
+    runtime = described.pop("runtime", None)
+    lines.append("  outside world: " + ", ".join(f"{k}={v}" for k, v in described.items()))
+    if runtime:
+        lines.append(f"  runtime:      {runtime}")
+    if system.outside.machines is not None:
+        lines.append(
+            f"  endpoints:    http://<label>-<fly app>.localhost:{port}/ (or {base}/endpoints/<label>-<fly app>/)"
+        )
     lines.append(f"  API docs:     {base}/api/openapi.json")
     lines.append(
         "  try:          wingcloud trigger pull_request.opened --repository OWNER/REPO --branch BRANCH"

@@ -25,7 +25,9 @@ def trigger(
     branch: str = typer.Option(
         ..., "--branch", "-b", metavar="BRANCH", help="The pull request's head, or the pushed branch."
     ),
-    sha: str | None = typer.Option(None, "--sha", metavar="SHA", help="The commit (default: a new random one)."),
+    sha: str | None = typer.Option(
+        None, "--sha", metavar="SHA", help="The commit (default: the branch's head in --repos, else a random one)."
+    ),
     number: int = typer.Option(1, "--number", "-n", min=1, metavar="N", help="The pull request's number."),
     base: str = typer.Option("main", "--base", metavar="BRANCH", help="The pull request's base branch."),
     merged: bool = typer.Option(False, "--merged", help="pull_request.closed: merged, not just closed."),
@@ -39,6 +41,13 @@ def trigger(
     delivery_id: str | None = typer.Option(
         None, "--delivery-id", metavar="ID", help="X-GitHub-Delivery (default: new)."
     ),
+    repos: Path | None = typer.Option(
+        None,
+        "--repos",
+        metavar="DIR",
+        envvar="WINGCLOUD_LOCAL_REPOS",
+        help="The server's local repositories: the sha is the branch's head in DIR/OWNER/NAME.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the headers and body instead of sending them."),
 ) -> None:
     """Send a signed sample webhook (pull request or push) to a running `wingcloud serve`."""
@@ -46,6 +55,9 @@ def trigger(
 
     from adapters.github.samples import UnknownSampleError, sample_delivery
 
+    before = None
+    if sha is None and repos is not None:
+        sha, before = _heads(repos, repository, branch)
     commit = sha or secrets.token_hex(20)
     try:
         delivery = sample_delivery(
@@ -58,6 +70,7 @@ def trigger(
             installation_id=installation_id,
             merged=merged,
             delivery_id=delivery_id,
+            before=before,
         )
     except UnknownSampleError as error:
         raise CommandError(str(error)) from None
@@ -76,6 +89,20 @@ def trigger(
         raise CommandError(f"{what}: the server answered {response.status_code}: {_detail(response)}")
     outcome = "a duplicate of a delivery already received" if response.status_code == 200 else "accepted"
     typer.echo(f"sent {what}: {response.status_code}, {outcome}")
+
+
+def _heads(repos: Path, repository: str, branch: str) -> tuple[str, str | None]:
+    """The branch's head in the local repository, and its parent (a push's `before`)."""
+    from adapters.local.repos import LocalRepositories, RepositoryNotFoundError
+
+    local = LocalRepositories(repos.expanduser().resolve())
+    try:
+        head = local.head(repository, branch)
+        if head is None:
+            raise CommandError(f"{repository} in {local.root} has no branch {branch!r}")
+        return head, local.git(repository, "rev-parse", "--verify", "--quiet", f"{head}^")
+    except RepositoryNotFoundError as error:
+        raise CommandError(str(error)) from None
 
 
 def webhook_secret(data_dir: Path) -> str:

@@ -1,4 +1,4 @@
-"""The programs wingcloud runs beside Python (graphviz, Chromium, node, git), found once, named in every error.
+"""The programs wingcloud runs beside Python (graphviz, Chromium, node, git, wing), found once, named in every error.
 
 Every command and test that needs one asks here, so a missing tool is always the same one line: what is
 missing and the command that installs it.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Tool:
     commands: tuple[str, ...]  # executables tried in order on the PATH
     install: str  # the install line, Debian first
     setting: str | None = None  # an environment variable that names the executable instead
+    bundled: str | None = None  # where this repository's pinned copy is, relative to its root, once installed
 
 
 TOOLS = {
@@ -30,7 +32,15 @@ TOOLS = {
     "node": Tool("node", ("node",), "apt-get install nodejs npm (macOS: brew install node); node >= 20"),
     "npm": Tool("npm", ("npm",), "apt-get install nodejs npm (macOS: brew install node)"),
     "git": Tool("git", ("git",), "apt-get install git (macOS: xcode-select --install)"),
+    "wing": Tool(
+        "winglang's `wing`",
+        ("wing",),
+        "(cd tools/wing && npm ci) in this repository, or npm install -g winglang@0.85.49; or set WINGCLOUD_WING",
+        setting="WINGCLOUD_WING",
+        bundled="tools/wing/node_modules/.bin/wing",
+    ),
 }
+ROOT = Path(__file__).resolve().parent.parent  # the repository, when installed from a checkout
 
 
 class MissingToolError(RuntimeError):
@@ -48,6 +58,8 @@ def find(tool: str) -> str | None:
     known = TOOLS[tool]
     if known.setting and (named := os.environ.get(known.setting)):
         return named if os.path.isfile(named) and os.access(named, os.X_OK) else None
+    if known.bundled and (ROOT / known.bundled).is_file():
+        return str(ROOT / known.bundled)
     for command in known.commands:
         if path := shutil.which(command):
             return path

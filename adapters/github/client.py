@@ -23,6 +23,8 @@ API_VERSION = "2022-11-28"
 _JWT_TTL = 9 * 60  # GitHub refuses exp more than 10 minutes ahead; leave room for clock drift
 _JWT_BACKDATE = 60  # iat in the past, as GitHub recommends, against clock drift
 _TOKEN_MARGIN = 60
+# A token handed out (to a machine that boots, then clones with it) must outlive that; GitHub's last an hour.
+_HANDOUT_MARGIN = 15 * 60
 _PER_PAGE = 100
 
 
@@ -57,9 +59,14 @@ class GitHubAppClient:
         return jwt.encode(claims, self._private_key, algorithm="RS256")
 
     def installation_token(self, installation_id: int) -> str:
+        """An installation token valid for at least 15 more minutes, to hand to a deployment's clone."""
+        return self._token(installation_id, _HANDOUT_MARGIN)
+
+    def _token(self, installation_id: int, margin: float = _TOKEN_MARGIN) -> str:
+        """The cached installation token unless it expires within `margin` seconds, else a new one."""
         with self._lock:
             cached = self._tokens.get(installation_id)
-            if cached and cached[1] - _TOKEN_MARGIN > self._now():
+            if cached and cached[1] - margin > self._now():
                 return cached[0]
         data = self._call("POST", f"/app/installations/{installation_id}/access_tokens", self.app_jwt(), {201})
         expires = datetime.fromisoformat(str(data["expires_at"]).replace("Z", "+00:00")).timestamp()
@@ -71,7 +78,7 @@ class GitHubAppClient:
         self, installation_id: int, repository: str, pr_number: int, marker: str, body: str
     ) -> CommentRef:
         """Find our comment by its marker (the idempotency key) and update it; create it only when absent."""
-        token = self.installation_token(installation_id)
+        token = self._token(installation_id)
         text = body if marker in body else f"{body}\n\n{marker}"
         existing = self._find_comment(token, repository, pr_number, marker)
         if existing is not None:
@@ -83,7 +90,7 @@ class GitHubAppClient:
         return CommentRef(id=int(created["id"]), created=True)
 
     def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
-        token = self.installation_token(installation_id)
+        token = self._token(installation_id)
         data = self._call("GET", f"/repos/{repository}/branches/{quote(branch, safe='')}", token, {200, 404})
         if data is None or "commit" not in data:
             return None

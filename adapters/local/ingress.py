@@ -1,9 +1,11 @@
-"""The two doors from outside: GitHub webhooks and runtime status reports. Both store before they answer."""
+"""The doors from outside: GitHub webhooks, and a deployment's status reports and log lines. Each stores before it
+answers."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +20,9 @@ from adapters.local.errors import ApiError, note_refusal
 from adapters.local.inbox import InboxClosedError
 from adapters.local.reports import Verdict, verdict
 from adapters.local.system import System, report_arrival
-from ports import Arrival
+from ports import Arrival, RuntimeReport
 from services.github import WebhookRejectedError
+from services.logs import InvalidLogsError, admit_logs
 from services.runtime import InvalidReportError, read_report
 
 log = logging.getLogger("wingcloud.webhooks")
@@ -139,6 +142,43 @@ async def runtime_report(request: Request) -> JSONResponse:
             "stale_report",
         )
     return JSONResponse({"report_id": report_id, "accepted": stored}, status_code=202 if stored else 200)
+
+
+async def runtime_current(request: Request) -> JSONResponse:
+    """`GET /runtime/reports?environment_id=&deployment_id=`: is this deployment still the environment's current
+    one? 200 yes, 409 no (its agent stops once its successor runs), 401 without its token. Nothing is stored:
+    a running agent asks every half minute."""
+    system: System = request.app.state.system
+    environment_id = request.query_params.get("environment_id", "")
+    deployment_id = request.query_params.get("deployment_id", "")
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not system.tokens.valid(environment_id, deployment_id, token):
+        raise ApiError(401, "the token is not the one issued for this environment and deployment", "invalid_token")
+    asked = RuntimeReport(environment_id, deployment_id, "running")
+    if await run_in_threadpool(verdict, system.ports.environments, asked) is Verdict.STALE:
+        raise ApiError(409, f"deployment {deployment_id} is not current", "stale_deployment")
+    return JSONResponse({"environment_id": environment_id, "deployment_id": deployment_id, "current": True})
+
+
+async def runtime_logs(request: Request) -> JSONResponse:
+    """Log lines of a deployment: 401 without its token, 400 malformed, 409 when the deployment is no longer
+    current (the agent stops), 202 stored."""
+    system: System = request.app.state.system
+    body = await read_body(request.receive, dict(request.scope["headers"]).get(b"content-length"), 4 * 1024 * 1024)
+    received = Arrival("logs", "-", "lines", body, "-", datetime.now(UTC))
+    try:
+        batch = admit_logs(received)
+    except InvalidLogsError as error:
+        raise ApiError(400, str(error), "malformed_logs") from None
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not system.tokens.valid(batch.environment_id, batch.deployment_id, token):
+        raise ApiError(401, "the token is not the one issued for this environment and deployment", "invalid_token")
+    judged = await run_in_threadpool(verdict, system.ports.environments, batch)
+    if judged is Verdict.STALE:
+        raise ApiError(409, f"deployment {batch.deployment_id} is not current: its lines are not kept", "stale_logs")
+    batch_id = request.headers.get("idempotency-key") or f"log_{uuid.uuid4().hex}"
+    stored = await _store(system, replace(received, id=batch_id, correlation_id=batch.deployment_id))
+    return JSONResponse({"batch_id": batch_id, "accepted": stored}, status_code=202 if stored else 200)
 
 
 async def _store(system: System, arrival: Arrival) -> bool:

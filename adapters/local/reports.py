@@ -14,9 +14,9 @@ import hmac
 from enum import Enum
 
 from events.models import EnvironmentStatus
-from ports import Environments, FlyIO, MachineSpec, RuntimeReport
+from ports import Environments, FlyIO, LogBatch, MachineSpec, RuntimeReport
 
-TOKEN_ENV, URL_ENV = "WINGCLOUD_REPORT_TOKEN", "WINGCLOUD_REPORT_URL"
+TOKEN_ENV, URL_ENV, LOGS_ENV = "WINGCLOUD_REPORT_TOKEN", "WINGCLOUD_REPORT_URL", "WINGCLOUD_LOGS_URL"
 
 
 class ReportTokens:
@@ -38,7 +38,7 @@ class Verdict(Enum):
     STALE = "stale"  # recorded (the services log the rejection) but answered 409
 
 
-def verdict(environments: Environments, report: RuntimeReport) -> Verdict:
+def verdict(environments: Environments, report: RuntimeReport | LogBatch) -> Verdict:
     """Stale when the environment is gone, stopped, or on another deployment."""
     env = environments.get(report.environment_id)
     if env is None or env.status == EnvironmentStatus.stopped:
@@ -47,10 +47,11 @@ def verdict(environments: Environments, report: RuntimeReport) -> Verdict:
 
 
 class CredentialedFlyIO:
-    """Adds the report URL and the deployment's token to every machine started for a deployment."""
+    """Adds the report and log URLs and the deployment's token to every machine started for a deployment."""
 
-    def __init__(self, inner: FlyIO, tokens: ReportTokens, report_url: str) -> None:
-        self._inner, self._tokens, self._url = inner, tokens, report_url
+    def __init__(self, inner: FlyIO, tokens: ReportTokens, base_url: str) -> None:
+        self._inner, self._tokens = inner, tokens
+        self._urls = {URL_ENV: f"{base_url}/runtime/reports", LOGS_ENV: f"{base_url}/runtime/logs"}
 
     def ensure_app(self, app_name: str) -> None:
         self._inner.ensure_app(app_name)
@@ -62,8 +63,11 @@ class CredentialedFlyIO:
         environment_id, deployment_id = spec.metadata.get("environment_id"), spec.metadata.get("deployment_id")
         if environment_id and deployment_id:
             token = self._tokens.issue(environment_id, deployment_id)
-            spec = dataclasses.replace(spec, env={**spec.env, URL_ENV: self._url, TOKEN_ENV: token})
+            spec = dataclasses.replace(spec, env={**spec.env, **self._urls, TOKEN_ENV: token})
         return self._inner.run_machine(spec, idempotency_key)
+
+    def destroy_machine(self, app_name: str, machine_id: str) -> None:
+        self._inner.destroy_machine(app_name, machine_id)
 
     def destroy_app(self, app_name: str) -> None:
         self._inner.destroy_app(app_name)

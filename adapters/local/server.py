@@ -26,8 +26,9 @@ from starlette.staticfiles import StaticFiles
 from adapters.local import api, views
 from adapters.local.api_common import ApiAuth, install_error_handlers
 from adapters.local.errors import ApiError, http_error, server_error
-from adapters.local.ingress import GitHubWebhooks, runtime_report
+from adapters.local.ingress import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
 from adapters.local.requestlog import RequestLog
+from adapters.local.runtime import EndpointProxy
 from adapters.local.system import System
 
 log = logging.getLogger("wingcloud")
@@ -165,12 +166,17 @@ def create_app(
             Route("/", console, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/runtime/reports", runtime_report, methods=["POST"]),
+            Route("/runtime/reports", runtime_current, methods=["GET"]),
+            Route("/runtime/logs", runtime_logs, methods=["POST"]),
             Route("/api/stream", stream, methods=["GET"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )
     app.state.system = system
-    return RequestLog(GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token)), request_log)
+    front: Any = GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token))
+    if system.outside.machines is not None:  # deployments run here: their endpoints are served here too
+        front = EndpointProxy(front, system.outside.machines)
+    return RequestLog(front, request_log)
 
 
 def _version() -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from adapters.local import outbox
 from adapters.local.db import Database
@@ -34,6 +34,9 @@ from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, 
 from services.secrets import StoredSecretReader
 from spec.contract import Contract
 
+if TYPE_CHECKING:
+    from adapters.local.machines import LocalMachines
+
 log = logging.getLogger("wingcloud")
 R = TypeVar("R")
 ACCOUNT = "000000000000"
@@ -56,6 +59,7 @@ class Outside:
     dns: DNS
     described: dict[str, str]
     close: Callable[[], None] = lambda: None
+    machines: LocalMachines | None = None  # the local runtime's, when deployments run on this machine
 
 
 @dataclass
@@ -183,7 +187,7 @@ def build_system(
         clock=clock or SystemClock(),
         ids=RandomIds(),
         github=outside.github,
-        flyio=CredentialedFlyIO(outside.flyio, tokens, f"{public}/runtime/reports"),
+        flyio=CredentialedFlyIO(outside.flyio, tokens, public),
         dns=outside.dns,
         keys=keys,
         blobs=SqliteBlobs(conn),

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from events import EnvironmentDeployRequested, EnvironmentStopped, RuntimeStatusReported
 from ports import ServiceDefinition
-from services.logs.handlers import append_report, clear_logs, log_key, purge_logs, read_logs
+from services.logs.handlers import (
+    LOGS,
+    InvalidLogsError,
+    admit_logs,
+    append_report,
+    clear_logs,
+    log_key,
+    purge_logs,
+    read_logs,
+)
 
 SERVICE = ServiceDefinition(
     name="logs",
@@ -13,6 +22,7 @@ SERVICE = ServiceDefinition(
         RuntimeStatusReported: append_report,
         EnvironmentStopped: purge_logs,
     },
+    edges={LOGS.name: LOGS},
 )
 
-__all__ = ["SERVICE", "log_key", "read_logs"]
+__all__ = ["LOGS", "SERVICE", "InvalidLogsError", "admit_logs", "log_key", "read_logs"]

@@ -1,13 +1,24 @@
 """Deployment logs per environment in the blob store: `logs/<env>/<deployment>.log`.
 
-Only the current deployment's log is kept: a deploy request clears the environment's logs, a stop purges
-them for good, and lines of any other deployment are dropped.
+Lines come from the events of a deployment (its request, its status reports) and through the logs door, where
+the runtime agent streams what it does and what the app prints. Only the current deployment's log is kept:
+a deploy request clears the environment's logs, a stop purges them for good, and lines of any other
+deployment are dropped.
 """
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from events import EnvironmentDeployRequested, EnvironmentStopped, Event, RuntimeStatusReported
-from ports import Ports
+from ports import Arrival, Edge, LogBatch, Ports
+from ports.codec import from_json
+
+MAX_LINES = 2000  # per batch: the agent sends at most 500
+
+
+class InvalidLogsError(ValueError):
+    """A log batch is not what the logs door takes; names the field."""
 
 
 def log_key(environment_id: str, deployment_id: str) -> str:
@@ -52,3 +63,34 @@ def read_logs(environment_id: str, ports: Ports) -> str:
     if deployment_id is None:
         return ""
     return (ports.blobs.get(log_key(environment_id, deployment_id)) or b"").decode()
+
+
+def admit_logs(arrival: Arrival) -> LogBatch:
+    """The batch in a request body; raises InvalidLogsError naming every bad field."""
+    try:
+        batch = from_json(LogBatch, arrival.body)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
+        raise InvalidLogsError(f"the log batch is not valid: {problems}") from None
+    if len(batch.lines) > MAX_LINES:
+        raise InvalidLogsError(f"lines: {len(batch.lines)} lines in one batch; at most {MAX_LINES}")
+    return batch
+
+
+def append_lines(arrival: Arrival, ports: Ports) -> list[Event]:
+    """The agent's lines join the current deployment's log; a superseded deployment's are dropped."""
+    batch = admit_logs(arrival)
+    if ports.log_index.current(batch.environment_id) != batch.deployment_id:
+        return []
+    text = "".join(f"{line.at} [{line.stream}] {line.text}\n" for line in batch.lines)
+    ports.blobs.append(log_key(batch.environment_id, batch.deployment_id), text.encode())
+    return []
+
+
+LOGS = Edge(
+    name="logs",
+    trigger="runtime-logs",
+    admit=admit_logs,
+    handler=append_lines,
+    rejections=(InvalidLogsError,),
+)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from events import (
     EnvironmentDeployRequested,
+    EnvironmentStatusChanged,
     EnvironmentStopped,
     Event,
     RuntimeDestroyed,
     RuntimeProvisioned,
     RuntimeProvisioningFailed,
 )
+from events.models import EnvironmentStatus
 from ports import FlyIOError, MachineSpec, Ports, Settings
+
+# The secret that carries the installation token the machine clones with (a secret, so it is in no event,
+# no machine config and no record of fly.io's calls).
+GIT_TOKEN_SECRET = "WINGCLOUD_GIT_TOKEN"
 
 
 def fly_app_name(environment_id: str) -> str:
@@ -32,6 +38,7 @@ def machine_spec(
             "ENVIRONMENT_ID": event.environment_id,
             "DEPLOYMENT_ID": event.deployment_id,
             "WINGCLOUD_REPORT_URL": f"{settings.console_url}/runtime/reports",
+            "WINGCLOUD_LOGS_URL": f"{settings.console_url}/runtime/logs",
             # sent back with every report, so the reports join the trace of what caused this deployment
             "WINGCLOUD_CORRELATION_ID": event.metadata.correlation_id if event.metadata else event.deployment_id,
         },
@@ -41,7 +48,8 @@ def machine_spec(
 
 
 def provision_deployment(event: EnvironmentDeployRequested, ports: Ports) -> list[Event]:
-    """Start the deployment's machine with the secrets of its environment type; a 4xx from fly.io fails it."""
+    """Start the deployment's machine with the secrets of its environment type and a GitHub token to clone
+    with; a 4xx from fly.io fails it, a failure to get the token is retried."""
     if ports.machines.destroyed(event.environment_id):
         return []  # the stop overtook this request: start nothing for a stopped environment
     if ports.machines.provisioned(event.deployment_id):
@@ -49,19 +57,20 @@ def provision_deployment(event: EnvironmentDeployRequested, ports: Ports) -> lis
     app_name = fly_app_name(event.environment_id)
     secrets = ports.secret_reader.read_for_deploy(event.app_id, event.type)
     spec = machine_spec(event, app_name, tuple(sorted(secrets)), ports.settings)
+    git_token = ports.github.installation_token(event.installation_id)
     try:
         ports.flyio.ensure_app(app_name)
-        ports.flyio.set_secrets(app_name, secrets)
+        ports.flyio.set_secrets(app_name, {**secrets, GIT_TOKEN_SECRET: git_token})
         machine_id = ports.flyio.run_machine(spec, idempotency_key=event.deployment_id)
     except FlyIOError as error:
-        ports.machines.record_machine(event.deployment_id, None)
+        ports.machines.record_machine(event.deployment_id, None, environment_id=event.environment_id)
         message = str(error) or type(error).__name__
         return [
             RuntimeProvisioningFailed(
                 environment_id=event.environment_id, deployment_id=event.deployment_id, error_message=message
             )
         ]
-    ports.machines.record_machine(event.deployment_id, machine_id)
+    ports.machines.record_machine(event.deployment_id, machine_id, environment_id=event.environment_id)
     return [
         RuntimeProvisioned(
             environment_id=event.environment_id,
@@ -80,3 +89,15 @@ def destroy_runtime(event: EnvironmentStopped, ports: Ports) -> list[Event]:
     ports.flyio.destroy_app(app_name)
     ports.machines.record_destroyed(event.environment_id)
     return [RuntimeDestroyed(environment_id=event.environment_id, fly_app_name=app_name)]
+
+
+def retire_replaced(event: EnvironmentStatusChanged, ports: Ports) -> list[Event]:
+    """A deployment settled (running, or failed): the machines of the deployments it replaced stop now, not
+    before, so the environment's URL answers through a redeploy whenever it can."""
+    if event.deployment_id is None or event.status not in (EnvironmentStatus.running, EnvironmentStatus.error):
+        return []
+    app_name = fly_app_name(event.environment_id)
+    for machine_id in ports.machines.replaced_by(event.environment_id, event.deployment_id):
+        ports.flyio.destroy_machine(app_name, machine_id)
+        ports.machines.record_retired(event.environment_id, machine_id)
+    return []

@@ -80,6 +80,7 @@ class FakeFlyIO(Recorder):
         super().__init__()
         self.apps: dict[str, FakeFlyApp] = {}
         self.destroyed: list[str] = []
+        self.retired: list[str] = []  # machines destroyed one by one (replaced by a newer deployment's)
         self.script = script
         self.refuse_with: str | None = None
         self._pending: deque[tuple[str, RuntimeReport]] = deque()
@@ -111,6 +112,13 @@ class FakeFlyIO(Recorder):
             for report in script_reports(self.script, environment_id, deployment_id, spec.app_name, correlation_id):
                 self._pending.append((spec.app_name, report))
         return machine_id
+
+    def destroy_machine(self, app_name: str, machine_id: str) -> None:
+        self._record("destroy_machine", app_name, machine_id)
+        app = self.apps.get(app_name)
+        if app is not None and app.specs.pop(machine_id, None) is not None:
+            self.retired.append(machine_id)
+            app.machines = {key: mid for key, mid in app.machines.items() if mid != machine_id}
 
     def destroy_app(self, app_name: str) -> None:
         self._record("destroy_app", app_name)

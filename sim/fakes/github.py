@@ -1,4 +1,5 @@
-"""A fake GitHub App: pull-request comments keyed by marker, the App's webhook URL and branch heads."""
+"""A fake GitHub App: pull-request comments keyed by marker, the App's webhook URL, branch heads and
+installation tokens (deterministic: `ghs_sim_<installation id>`)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ class FakeGitHub(Recorder):
     def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
         self._record("get_branch_head", installation_id, repository, branch)
         return self.branches.get((repository.lower(), branch))
+
+    def installation_token(self, installation_id: int) -> str:
+        self._record("installation_token", installation_id)  # the call, never the token
+        return f"ghs_sim_{installation_id}"
 
     def comments_on(self, repository: str, pr_number: int) -> list[FakeComment]:
         """The comments on one pull request, oldest first."""

@@ -2,54 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
 
-from adapters.flyio import FlyIOError, FlyIOUnavailableError, MachinesClient
+from adapters.flyio import FlyIOError, FlyIOUnavailableError, Guest, MachinesClient
 from adapters.flyio.client import machine_name
 from ports import FlyIO, MachineSpec
+from tests.contract.flyio_api import MachinesEmulator, OpenAPIRequests
 
-
-class MachinesEmulator:
-    """Just enough of api.machines.dev/v1: apps, app secrets, machines with names unique per app."""
-
-    def __init__(self) -> None:
-        self.apps: dict[str, dict[str, Any]] = {}
-        self.requests: list[tuple[str, str]] = []
-        self._next = 0
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append((request.method, request.url.path))
-        assert request.headers["Authorization"] == "Bearer fly-token"
-        parts = request.url.path.removeprefix("/v1/").split("/")
-        body = json.loads(request.content) if request.content else {}
-        if parts == ["apps"]:
-            if body["app_name"] in self.apps:
-                return httpx.Response(422, json={"error": "Name has already been taken"})
-            self.apps[body["app_name"]] = {"org": body["org_slug"], "secrets": {}, "machines": []}
-            return httpx.Response(201, json={"id": body["app_name"]})
-        app = self.apps.get(parts[1])
-        if app is None:
-            return httpx.Response(404, json={"error": "app not found"})
-        if len(parts) == 2:
-            if request.method == "DELETE":
-                del self.apps[parts[1]]
-                return httpx.Response(202)
-            return httpx.Response(200, json={"name": parts[1]})
-        if parts[2] == "secrets":
-            app["secrets"].update(body["values"])
-            return httpx.Response(200, json={"version": 1})
-        if request.method == "GET":
-            return httpx.Response(200, json=app["machines"])
-        if any(m["name"] == body["name"] for m in app["machines"]):
-            return httpx.Response(409, json={"error": "machine name already in use"})
-        self._next += 1
-        app["machines"].append({"id": f"m{self._next:04d}", "name": body["name"], "config": body["config"]})
-        return httpx.Response(200, json=app["machines"][-1])
+REGION = "ord"
 
 
 @pytest.fixture
@@ -59,7 +22,8 @@ def emulator() -> MachinesEmulator:
 
 @pytest.fixture
 def real(emulator: MachinesEmulator) -> MachinesClient:
-    return MachinesClient("fly-token", "wingcloud", client=httpx.Client(transport=httpx.MockTransport(emulator.handle)))
+    http = httpx.Client(transport=httpx.MockTransport(emulator.handle))
+    return MachinesClient("fly-token", "wingcloud", region=REGION, client=http)
 
 
 def _fake() -> FlyIO:
@@ -75,7 +39,7 @@ def flyio(request: pytest.FixtureRequest) -> FlyIO:
 
 
 def _spec(app: str = "wc-env-1") -> MachineSpec:
-    return MachineSpec(app_name=app, image="ghcr.io/winglang/wing-runtime:latest", env={"ENTRYPOINT": "main.w"})
+    return MachineSpec(app_name=app, image="registry.fly.io/wingcloud-runtime:1", env={"ENTRYPOINT": "main.w"})
 
 
 # --- the contract ------------------------------------------------------------------------------------------
@@ -97,6 +61,15 @@ def test_another_idempotency_key_starts_another_machine(flyio: FlyIO) -> None:
     assert flyio.run_machine(_spec(), "dep_1") != flyio.run_machine(_spec(), "dep_2")
 
 
+def test_destroying_one_machine_keeps_the_others_and_twice_is_fine(flyio: FlyIO) -> None:
+    flyio.ensure_app("wc-env-1")
+    first = flyio.run_machine(_spec(), "dep_1")
+    second = flyio.run_machine(_spec(), "dep_2")
+    flyio.destroy_machine("wc-env-1", first)
+    flyio.destroy_machine("wc-env-1", first)
+    assert flyio.run_machine(_spec(), "dep_2") == second
+
+
 def test_destroying_a_missing_app_is_not_an_error(flyio: FlyIO) -> None:
     flyio.destroy_app("wc-never-created")
 
@@ -109,21 +82,172 @@ def test_an_app_can_be_destroyed_twice_and_created_again(flyio: FlyIO) -> None:
     flyio.ensure_app("wc-env-1")
 
 
-# --- the real client against the emulator -----------------------------------------------------------------
+# --- the real client against the emulator, which checks every body against fly.io's description -----------
 
 
-def test_the_machine_is_named_after_its_key_and_carries_the_spec(
+def _deployment(app: str = "wc-env-1", deployment: str = "dep_1") -> MachineSpec:
+    return MachineSpec(
+        app_name=app,
+        image="registry.fly.io/wingcloud-runtime:1",
+        env={"ENTRYPOINT": "main.w", "DEPLOYMENT_ID": deployment},
+        secret_names=("API_KEY",),
+        metadata={"environment_id": "env_1", "deployment_id": deployment},
+    )
+
+
+def test_every_body_the_client_sends_is_one_fly_io_describes(real: MachinesClient, emulator: MachinesEmulator) -> None:
+    real.ensure_app("wc-env-1")
+    real.set_secrets("wc-env-1", {"API_KEY": "k", "WINGCLOUD_GIT_TOKEN": "ghs_1"})
+    real.run_machine(_deployment(), "dep_1")
+    assert emulator.checked == ["Apps_create", "Secrets_update", "Volumes_create", "Machines_create"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "error"),
+    [
+        ("POST", "/v1/apps", {"app_name": "wc-x", "org_slug": "o"}, "'app_name' was unexpected"),
+        ("POST", "/v1/apps/wc-x/volumes", {"name": "wing_state", "region": "ord", "size_gb": "1"}, "size_gb"),
+        ("POST", "/v1/apps/wc-x/machines", {"config": {"guest": {"cpus": 1, "memory": 1024}}}, "'memory' was"),
+        ("POST", "/v1/apps/wc-x/machines", {"config": {"restart": {"policy": "never"}}}, "'never' is not one of"),
+        ("POST", "/v1/apps/wc-x/secrets", {"values": {"A": 1}}, "values/A: 1 is not of type 'string'"),
+    ],
+)
+def test_the_description_refuses_what_fly_io_would_drop_or_refuse(
+    method: str, path: str, body: object, error: str
+) -> None:
+    """The checker is strict: undocumented fields (fly.io drops them silently) and wrong types fail."""
+    assert any(error in message for message in OpenAPIRequests().errors(method, path, body))
+
+
+def test_the_machine_runs_the_agent_behind_fly_io_s_proxy_with_tls_and_a_health_check(
     real: MachinesClient, emulator: MachinesEmulator
 ) -> None:
     real.ensure_app("wc-env-1")
-    spec = MachineSpec(app_name="wc-env-1", image="img:1", env={"A": "1"}, metadata={"deployment_id": "dep_1"})
-    machine_id = real.run_machine(spec, "dep_1")
+    real.run_machine(_deployment(), "dep_1")
     [machine] = emulator.apps["wc-env-1"]["machines"]
-    assert machine == {
-        "id": machine_id,
-        "name": "dep-1",
-        "config": {"image": "img:1", "env": {"A": "1"}, "metadata": {"deployment_id": "dep_1"}},
-    }
+    config = machine["config"]
+    [service] = config["services"]
+    assert (service["protocol"], service["internal_port"]) == ("tcp", 8080)
+    assert service["ports"] == [
+        {"port": 443, "handlers": ["tls", "http"]},
+        {"port": 80, "handlers": ["http"], "force_https": True},
+    ]
+    [check] = service["checks"]
+    assert (check["type"], check["port"], check["path"]) == ("http", 8080, "/.wingcloud/health")
+    assert config["checks"] == {"agent": check}
+    assert config["restart"] == {"policy": "no"}
+    assert config["guest"] == {"cpu_kind": "shared", "cpus": 1, "memory_mb": 1024}
+    assert (machine["name"], machine["region"], config["image"]) == (
+        "dep-1",
+        REGION,
+        "registry.fly.io/wingcloud-runtime:1",
+    )
+    assert config["metadata"] == {"environment_id": "env_1", "deployment_id": "dep_1"}
+
+
+def test_the_agent_learns_where_it_serves_and_keeps_its_state(real: MachinesClient, emulator: MachinesEmulator) -> None:
+    real.ensure_app("wc-env-1")
+    real.run_machine(_deployment(), "dep_1")
+    [machine] = emulator.apps["wc-env-1"]["machines"]
+    env = machine["config"]["env"]
+    assert env["ENTRYPOINT"] == "main.w" and env["DEPLOYMENT_ID"] == "dep_1"  # the deployment's own
+    assert env["WINGCLOUD_PROXY_PORT"] == "8080"
+    assert env["WINGCLOUD_ENDPOINT_URL"] == "https://wc-env-1.fly.dev/{label}/"
+    assert (env["WINGCLOUD_WORK_DIR"], env["WINGCLOUD_CACHE_DIR"]) == ("/data/work", "/data/cache")
+    assert env["WINGCLOUD_SECRET_NAMES"] == "API_KEY"
+    [volume] = emulator.apps["wc-env-1"]["volumes"]
+    assert (volume["name"], volume["region"], volume["size_gb"]) == ("wing_state", REGION, 1)
+    assert machine["config"]["mounts"] == [{"volume": volume["id"], "path": "/data"}]
+
+
+def test_the_size_of_machines_and_volumes_is_the_client_s_setting(emulator: MachinesEmulator) -> None:
+    http = httpx.Client(transport=httpx.MockTransport(emulator.handle))
+    guest = Guest(cpus=2, memory_mb=2048, cpu_kind="performance")
+    client = MachinesClient("fly-token", "o", region="ams", guest=guest, volume_gb=3, client=http)
+    client.ensure_app("wc-env-1")
+    client.run_machine(_deployment(), "dep_1")
+    [machine], [volume] = emulator.apps["wc-env-1"]["machines"], emulator.apps["wc-env-1"]["volumes"]
+    assert machine["config"]["guest"] == {"cpu_kind": "performance", "cpus": 2, "memory_mb": 2048}
+    assert (volume["size_gb"], volume["region"], machine["region"]) == (3, "ams", "ams")
+
+
+def test_a_retry_after_a_crash_mounts_the_volume_the_first_attempt_created(
+    real: MachinesClient, emulator: MachinesEmulator
+) -> None:
+    real.ensure_app("wc-env-1")
+    emulator.apps["wc-env-1"]["volumes"].append(
+        {"id": "vol_left", "name": "wing_state", "region": REGION, "state": "created", "attached_machine_id": ""}
+    )
+    real.run_machine(_deployment(), "dep_1")
+    assert ("POST", "/v1/apps/wc-env-1/volumes") not in emulator.requests
+    assert emulator.apps["wc-env-1"]["machines"][0]["config"]["mounts"][0]["volume"] == "vol_left"
+
+
+@pytest.mark.parametrize(
+    "taken",
+    [
+        {"attached_machine_id": "m_old"},  # a volume mounts on one machine at a time
+        {"region": "syd"},  # a machine mounts volumes of its own region only
+        {"state": "pending_destroy"},
+        {"name": "other"},
+    ],
+)
+def test_a_volume_that_cannot_serve_this_machine_is_left_alone(
+    real: MachinesClient, emulator: MachinesEmulator, taken: dict[str, str]
+) -> None:
+    real.ensure_app("wc-env-1")
+    volume = {"id": "vol_x", "name": "wing_state", "region": REGION, "state": "created", "attached_machine_id": ""}
+    emulator.apps["wc-env-1"]["volumes"].append({**volume, **taken})
+    real.run_machine(_deployment(), "dep_1")
+    assert emulator.apps["wc-env-1"]["machines"][0]["config"]["mounts"][0]["volume"] != "vol_x"
+
+
+def test_a_redeploy_beside_the_running_machine_gets_its_own_volume(
+    real: MachinesClient, emulator: MachinesEmulator
+) -> None:
+    real.ensure_app("wc-env-1")
+    real.run_machine(_deployment(deployment="dep_1"), "dep_1")
+    real.run_machine(_deployment(deployment="dep_2"), "dep_2")
+    mounted = [m["config"]["mounts"][0]["volume"] for m in emulator.apps["wc-env-1"]["machines"]]
+    assert len(set(mounted)) == 2 and len(emulator.apps["wc-env-1"]["volumes"]) == 2
+
+
+def test_a_retired_machine_frees_its_volume_for_the_next_deployment(
+    real: MachinesClient, emulator: MachinesEmulator
+) -> None:
+    real.ensure_app("wc-env-1")
+    first = real.run_machine(_deployment(deployment="dep_1"), "dep_1")
+    real.run_machine(_deployment(deployment="dep_2"), "dep_2")
+    real.destroy_machine("wc-env-1", first)
+    real.destroy_machine("wc-env-1", first)  # again: already gone is fine
+    assert [m["name"] for m in emulator.apps["wc-env-1"]["machines"]] == ["dep-2"]
+    real.run_machine(_deployment(deployment="dep_3"), "dep_3")
+    assert len(emulator.apps["wc-env-1"]["volumes"]) == 2  # dep_3 mounts the volume dep_1 held
+
+
+def test_without_a_region_no_machine_is_started_and_the_message_names_the_setting(emulator: MachinesEmulator) -> None:
+    http = httpx.Client(transport=httpx.MockTransport(emulator.handle))
+    client = MachinesClient("fly-token", "o", client=http)
+    with pytest.raises(FlyIOError, match="WINGCLOUD_FLY_REGION") as caught:
+        client.run_machine(_deployment(), "dep_1")
+    assert not isinstance(caught.value, FlyIOUnavailableError) and emulator.requests == []
+
+
+def test_a_new_machine_waits_for_the_secrets_just_set(real: MachinesClient, emulator: MachinesEmulator) -> None:
+    real.ensure_app("wc-env-1")
+    real.set_secrets("wc-env-1", {"A": "1"})
+    real.set_secrets("wc-env-1", {"WINGCLOUD_GIT_TOKEN": "ghs_2"})
+    real.run_machine(_deployment(), "dep_1")
+    assert emulator.apps["wc-env-1"]["machines"][0]["min_secrets_version"] == 2
+
+
+def test_secret_values_stay_out_of_the_machine_config(real: MachinesClient, emulator: MachinesEmulator) -> None:
+    real.ensure_app("wc-env-1")
+    real.set_secrets("wc-env-1", {"API_KEY": "k-value", "WINGCLOUD_GIT_TOKEN": "ghs_value"})
+    real.run_machine(_deployment(), "dep_1")
+    config = repr(emulator.apps["wc-env-1"]["machines"])
+    assert "k-value" not in config and "ghs_value" not in config
+    assert emulator.apps["wc-env-1"]["secrets"] == {"API_KEY": "k-value", "WINGCLOUD_GIT_TOKEN": "ghs_value"}
 
 
 def test_a_retry_after_a_crash_finds_the_first_machine_without_creating(
@@ -162,9 +286,13 @@ def test_a_server_error_is_retryable_and_names_the_call() -> None:
 
 def test_a_refusal_is_the_ports_non_retryable_error() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=[]) if request.method == "GET" else httpx.Response(422, text="invalid image")
+        if request.method == "GET":
+            return httpx.Response(200, json=[])
+        if request.url.path.endswith("/volumes"):
+            return httpx.Response(200, json={"id": "vol_1"})
+        return httpx.Response(422, text="invalid image")
 
     http = httpx.Client(transport=httpx.MockTransport(refuse))
     with pytest.raises(FlyIOError, match=r"POST /apps/wc-x/machines answered 422: invalid image") as caught:
-        MachinesClient("t", "o", client=http).run_machine(_spec("wc-x"), "dep_1")
+        MachinesClient("t", "o", region=REGION, client=http).run_machine(_spec("wc-x"), "dep_1")
     assert not isinstance(caught.value, FlyIOUnavailableError)

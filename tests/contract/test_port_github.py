@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -39,6 +40,7 @@ class GitHubEmulator:
         self.hook_config: dict[str, Any] = {}
         self.branches: dict[tuple[str, str], dict[str, Any]] = {}
         self.tokens: dict[str, int] = {}
+        self.expires_at = "2099-01-01T00:00:00Z"
         self.requests: list[tuple[str, str]] = []
         self._next_id = 1000
 
@@ -53,7 +55,7 @@ class GitHubEmulator:
             if parts[1] == "installations":
                 token = f"ghs_{len(self.tokens) + 1}"
                 self.tokens[token] = int(parts[2])
-                return httpx.Response(201, json={"token": token, "expires_at": "2099-01-01T00:00:00Z"})
+                return httpx.Response(201, json={"token": token, "expires_at": self.expires_at})
             self.hook_config.update(json.loads(request.content))
             return httpx.Response(200, json=self.hook_config)
         if bearer not in self.tokens:
@@ -125,6 +127,12 @@ def test_the_same_marker_on_another_pull_request_is_another_comment(github: GitH
     assert b.created and a.id != b.id
 
 
+def test_an_installation_token_is_a_token_for_that_installation(github: GitHub) -> None:
+    first, again = github.installation_token(7), github.installation_token(7)
+    assert first.startswith("ghs_") and again == first
+    assert github.installation_token(8) != first
+
+
 def test_updating_the_webhook_url_succeeds_twice(github: GitHub) -> None:
     github.update_webhook_url("https://wingcloud.example/webhooks/github")
     github.update_webhook_url("https://wingcloud.example/webhooks/github")
@@ -165,6 +173,18 @@ def test_the_installation_token_is_fetched_once_and_reused(real: GitHubAppClient
     real.upsert_pull_request_comment(7, "o/r", 3, "<!-- m -->", "b")
     assert ("POST", "/app/installations/7/access_tokens") in emulator.requests
     assert emulator.tokens == {"ghs_1": 7}
+
+
+def test_a_handed_out_token_has_a_quarter_of_an_hour_left(real: GitHubAppClient, emulator: GitHubEmulator) -> None:
+    """A machine boots, then clones with it: a cached token that expires sooner is replaced."""
+    emulator.expires_at = datetime.fromtimestamp(NOW + 10 * 60, UTC).isoformat()
+    real.upsert_pull_request_comment(7, "o/r", 2, "<!-- m -->", "a")  # caches ghs_1, good for its own calls
+    real.get_branch_head(7, "o/r", "main")
+    assert emulator.tokens == {"ghs_1": 7}
+    assert real.installation_token(7) == "ghs_2"
+    emulator.expires_at = "2099-01-01T00:00:00Z"
+    assert real.installation_token(7) == "ghs_3"
+    assert real.installation_token(7) == "ghs_3"
 
 
 def test_the_app_jwt_is_rs256_backdated_and_short_lived(real: GitHubAppClient, private_key: rsa.RSAPrivateKey) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from events import (
     EnvironmentDeployRequested,
+    EnvironmentStatusChanged,
     EnvironmentStopped,
     RuntimeDestroyed,
     RuntimeProvisioned,
@@ -17,7 +18,7 @@ from events import (
 from ports import Arrival
 from services import runtime, secrets
 from services.runtime import InvalidReportError, accept_report, admit_report, fly_app_name
-from services.runtime.handlers import destroy_runtime, provision_deployment
+from services.runtime.handlers import destroy_runtime, provision_deployment, retire_replaced
 from sim.fakes import EPOCH, Fakes
 from tests.builders import SHA_A, a_preview_event
 
@@ -49,11 +50,36 @@ def test_a_deploy_starts_one_machine_with_the_secrets_of_its_environment_type() 
     assert isinstance(provisioned, RuntimeProvisioned)
     assert (provisioned.fly_app_name, provisioned.deployment_id) == ("wc-env-1", "dep_1")
     app = fakes.flyio.apps["wc-env-1"]
-    assert app.secrets == {"API_TOKEN": "preview-value"}
+    assert app.secrets == {"API_TOKEN": "preview-value", "WINGCLOUD_GIT_TOKEN": "ghs_sim_1"}
     spec = app.specs[provisioned.machine_id]
     assert spec.env["GIT_SHA"] == SHA_A and spec.env["ENTRYPOINT"] == "main.w"
     assert spec.secret_names == ("API_TOKEN",) and "preview-value" not in repr(spec)
     assert "preview-value" not in repr(fakes.flyio.calls)
+
+
+def test_the_machine_gets_an_installation_token_as_a_secret_never_in_its_environment() -> None:
+    fakes = Fakes()
+    [provisioned] = provision_deployment(deploy_requested(), fakes.ports())
+    assert isinstance(provisioned, RuntimeProvisioned)
+    assert [call.args for call in fakes.github.called("installation_token")] == [(1,)]
+    app = fakes.flyio.apps["wc-env-1"]
+    assert app.secrets["WINGCLOUD_GIT_TOKEN"] == "ghs_sim_1"
+    spec = app.specs[provisioned.machine_id]
+    assert "ghs_sim_1" not in repr(spec) and "WINGCLOUD_GIT_TOKEN" not in spec.env
+    assert spec.secret_names == ()  # the app's secrets only: the agent hands these to the app
+    assert "ghs_sim_1" not in repr(fakes.flyio.calls)
+
+
+def test_a_failure_to_get_the_token_is_retried_before_fly_io_is_touched() -> None:
+    fakes = Fakes()
+
+    def unavailable(installation_id: int) -> str:
+        raise ConnectionError("api.github.com unreachable")
+
+    fakes.github.installation_token = unavailable  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        provision_deployment(deploy_requested(), fakes.ports())
+    assert fakes.flyio.calls == [] and not fakes.ports().machines.provisioned("dep_1")
 
 
 def test_a_repeated_deploy_request_starts_nothing_more() -> None:
@@ -126,5 +152,41 @@ def test_a_report_breaking_the_contract_is_refused(fields: dict[str, object], me
         admit_report(report_arrival(**fields))  # the door refuses it too, before anything is kept
 
 
-def test_the_service_handles_deploys_and_stops() -> None:
-    assert set(runtime.SERVICE.handlers) == {EnvironmentDeployRequested, EnvironmentStopped}
+def test_the_service_handles_deploys_settled_deployments_and_stops() -> None:
+    assert set(runtime.SERVICE.handlers) == {EnvironmentDeployRequested, EnvironmentStatusChanged, EnvironmentStopped}
+
+
+def settled(deployment_id: str, status: str = "running") -> EnvironmentStatusChanged:
+    return a_preview_event(
+        EnvironmentStatusChanged,
+        deployment_id=deployment_id,
+        sha=SHA_A,
+        previous_status="running-server",
+        status=status,
+        endpoints=[],
+        test_results=[],
+        error_message=None,
+    )
+
+
+def test_a_deployment_that_settles_retires_the_machines_it_replaced_and_only_those() -> None:
+    fakes = Fakes()
+    ports = fakes.ports()
+    machines = [provision_deployment(deploy_requested(f"dep_{n}"), ports)[0].machine_id for n in (1, 2, 3)]
+    assert retire_replaced(settled("dep_2", "running-server"), ports) == []  # not settled yet: nothing stops
+    assert fakes.flyio.retired == []
+    assert retire_replaced(settled("dep_2"), ports) == []  # running: dep_1 stops; dep_3 came after, it stays
+    assert fakes.flyio.retired == [machines[0]]
+    retire_replaced(settled("dep_2"), ports)  # delivered again: nothing more
+    assert fakes.flyio.retired == [machines[0]]
+    retire_replaced(settled("dep_3", "error"), ports)  # failed: the one it replaced stops too
+    assert fakes.flyio.retired == [machines[0], machines[1]]
+    assert set(fakes.flyio.apps["wc-env-1"].specs) == {machines[2]}
+
+
+def test_a_settled_deployment_without_a_machine_retires_nothing() -> None:
+    fakes = Fakes()
+    ports = fakes.ports()
+    provision_deployment(deploy_requested("dep_1"), ports)
+    retire_replaced(settled("dep_9"), ports)  # fly.io refused its machine, or it is not ours
+    assert fakes.flyio.retired == []

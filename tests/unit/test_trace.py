@@ -81,6 +81,7 @@ def test_the_ordered_log_of_one_correlation() -> None:
         ("published", "RuntimeProvisioned", None),
         ("delivered", "RuntimeProvisioned", "environments"),
         ("published", "EnvironmentStatusChanged", None),
+        ("delivered", "EnvironmentStatusChanged", "runtime"),  # the example is `running`: runtime retires
     ]
 
 

@@ -220,7 +220,7 @@ def _outside_from_secret(settings: LambdaSettings, clients: AwsClients) -> Outsi
         from adapters.flyio.client import MachinesClient
 
         c = credentials()
-        return MachinesClient(c["fly_api_token"], c["fly_org_slug"])
+        return MachinesClient(c["fly_api_token"], c["fly_org_slug"], region=c.get("fly_region"))
 
     def dns() -> object:
         from adapters.dns.client import DnsimpleClient

@@ -1,0 +1,181 @@
+"""The steps of a deployment, each a command whose output goes to the deployment's log line by line, and
+whose failure is a `StepError` in words a person can act on (the tool's own message, not a traceback)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+Emit = Callable[[str], None]  # one log line
+QUIET_ENV = {"WING_DISABLE_ANALYTICS": "1", "NO_COLOR": "1", "FORCE_COLOR": "0", "CI": "1"}
+
+
+class StepError(RuntimeError):
+    """A step failed; the message says which and why, in the words of the tool that failed."""
+
+
+def die_with_parent() -> None:
+    """In a child, before exec: be killed when the process that started us dies (Linux), so that no app
+    outlives its agent, and no agent outlives the server that started it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def run(command: Sequence[str], cwd: Path, emit: Emit, *, env: dict[str, str] | None = None, what: str) -> None:
+    """Run to completion, every output line to the log; raises StepError with the last lines on failure."""
+    emit(f"$ {' '.join(command)}")
+    tail: deque[str] = deque(maxlen=40)
+    try:
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env={**os.environ, **QUIET_ENV, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            preexec_fn=die_with_parent,
+        )
+    except FileNotFoundError:
+        raise StepError(f"{what}: {command[0]} is not installed on this machine") from None
+    with process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            tail.append(line.rstrip("\n"))
+            emit(line)
+    if process.wait() != 0:
+        raise StepError(f"{what} failed (exit status {process.returncode}):\n" + "\n".join(tail))
+
+
+def clone_source(repository: str, git_url: str | None, token: str | None) -> str:
+    """Where to clone from: the given URL or path, else GitHub's HTTPS URL with the installation token."""
+    if git_url:
+        return git_url
+    credentials = f"x-access-token:{quote(token, safe='')}@" if token else ""
+    return f"https://{credentials}github.com/{repository}.git"
+
+
+def checkout(source: str, sha: str, into: Path, emit: Emit, *, shown: str) -> None:
+    """The repository at `sha` in `into` (made afresh)."""
+    if into.exists():
+        shutil.rmtree(into)
+    into.parent.mkdir(parents=True, exist_ok=True)
+    emit(f"cloning {shown} at {sha}")
+    try:
+        run(["git", "clone", "--quiet", "--no-checkout", source, str(into)], into.parent, emit, what=f"cloning {shown}")
+    except StepError as error:
+        raise StepError(str(error).replace(source, shown)) from None  # never show a token in a URL
+    try:
+        run(["git", "checkout", "--quiet", "--detach", sha], into, emit, what=f"checking out {sha}")
+    except StepError:
+        raise StepError(f"commit {sha} is not in {shown} (was it pushed?)") from None
+
+
+def install(app: Path, emit: Emit) -> None:
+    """The app's npm dependencies, when it has a package.json (`npm ci` with a lock file)."""
+    if not (app / "package.json").is_file():
+        return
+    command = "ci" if (app / "package-lock.json").is_file() else "install"
+    run(["npm", command, "--no-audit", "--no-fund", "--loglevel=error"], app, emit, what=f"npm {command}")
+
+
+def find_wing(app: Path, configured: str | None, version: str, cache: Path, emit: Emit) -> list[str]:
+    """The `wing` to use: the app's own (it pins a winglang), the configured one, one on the PATH, or a pinned
+    winglang installed once into the cache."""
+    own = app / "node_modules" / ".bin" / "wing"
+    if own.is_file():
+        emit(f"using the app's own winglang ({own.relative_to(app)})")
+        return [str(own)]
+    if configured:
+        if shutil.which(configured) is None:
+            raise StepError(f"WINGCLOUD_WING={configured} is not an executable")
+        return [configured]
+    on_path = shutil.which("wing")
+    if on_path:
+        return [on_path]
+    prefix = cache / f"winglang-{version}"
+    wing = prefix / "node_modules" / ".bin" / "wing"
+    prefix.mkdir(parents=True, exist_ok=True)
+    with open(prefix / ".lock", "w") as lock:  # one install at a time, however many agents start at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not wing.is_file():
+            emit(f"installing winglang {version} into {prefix} (once)")
+            run(
+                [
+                    "npm",
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    "--prefix",
+                    str(prefix),
+                    f"winglang@{version}",
+                ],
+                prefix,
+                emit,
+                what=f"installing winglang {version}",
+            )
+    return [str(wing)]
+
+
+@dataclass(frozen=True)
+class TestRun:
+    __test__ = False  # not a pytest class
+
+    results: list[dict[str, Any]]  # path, passed, error
+    harness_error: str | None = None  # `wing test` itself failed (no results)
+
+    @property
+    def passed(self) -> bool:
+        return self.harness_error is None and all(r["passed"] for r in self.results)
+
+
+def test(wing: list[str], app: Path, entrypoint: str, results_file: Path, emit: Emit, env: dict[str, str]) -> TestRun:
+    """`wing test` on the simulator; one result per test. A compile error raises StepError with the compiler's
+    message; a harness that produced no results is `harness_error` (the deployment goes on)."""
+    results_file.unlink(missing_ok=True)
+    command = [*wing, "test", "--no-update-check", "--snapshots", "never", "-o", str(results_file), entrypoint]
+    failure: str | None = None
+    try:
+        run(command, app, emit, env=env, what="wing test")
+    except StepError as error:
+        failure = str(error)
+    if not results_file.is_file():
+        return TestRun([], harness_error=failure or "wing test wrote no results")
+    document = json.loads(results_file.read_text())
+    results = []
+    for file, tests in (document.get("results") or {}).items():
+        for name, outcome in tests.items():
+            if name == "*" and not outcome.get("pass"):
+                raise StepError(f"{entrypoint} does not compile:\n{outcome.get('error') or failure}")
+            results.append(
+                {
+                    "path": f"{file}:{name}"[:1024],
+                    "passed": bool(outcome.get("pass")),
+                    "error": _first(outcome.get("error")),
+                }
+            )
+    return TestRun(results)
+
+
+def _first(error: object) -> str | None:
+    """The message of a test's error, without the stack of the simulator's bundles."""
+    if not error:
+        return None
+    lines = str(error).splitlines()
+    kept = [line for line in lines if not line.strip().startswith("at ")]
+    return "\n".join(kept)[:2000]
