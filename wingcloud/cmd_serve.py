@@ -181,8 +181,10 @@ def _banner(system: System, data_dir: Path, host: str, port: int) -> None:
             f"  endpoints:    http://<label>-<fly app>.localhost:{port}/ (or {base}/endpoints/<label>-<fly app>/)"
         )
     lines.append(f"  API docs:     {base}/api/openapi.json")
+    repos = system.settings.local_repos
     lines.append(
         "  try:          wingcloud trigger pull_request.opened --repository OWNER/REPO --branch BRANCH"
+        + (f" --repos {repos}" if repos else "")
         + (f" --url {base}" if port != 8080 else "")
         + (f" --data-dir {data_dir}" if data_dir != Path(".wingcloud").resolve() else "")
     )
