@@ -106,7 +106,7 @@ def _object(obj: Mapping[Any, Any], prefix: tuple[str, ...], *, in_or: bool) -> 
         else:
             if in_or and key in _RESERVED_IN_OR:
                 fail(f"{key} is Ruler reserved fieldName which cannot be used inside {OR_KEYWORD}.")
-            path = (*prefix, key)
+            path = (*prefix, *key.split("."))  # AWS joins field paths with `.`: `a.b` is the path a, b
             if isinstance(value, Mapping):
                 alternatives = _object(value, path, in_or=in_or)
             elif isinstance(value, list | tuple):
