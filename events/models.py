@@ -128,7 +128,7 @@ class Endpoint(FrozenModel):
     """
     Short name, used as the DNS label.
     """
-    url: str
+    url: Annotated[str, Field(max_length=2048, pattern="^https?://[^\\s/?#]+[^\\s]*$")]
     """
     Where the runtime serves it.
     """
@@ -161,17 +161,17 @@ class PullRequestOpened(Event):
     """
     X-GitHub-Delivery of the webhook this event came from.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id.
+    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository.
+    Pull request number in its repository (at most what a signed 64-bit integer holds).
     """
     title: Annotated[str, Field(max_length=1024)]
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
@@ -210,17 +210,17 @@ class PullRequestReopened(Event):
     """
     X-GitHub-Delivery of the webhook this event came from.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id.
+    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository.
+    Pull request number in its repository (at most what a signed 64-bit integer holds).
     """
     title: Annotated[str, Field(max_length=1024)]
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
@@ -259,17 +259,17 @@ class PullRequestSynchronized(Event):
     """
     X-GitHub-Delivery of the webhook this event came from.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id.
+    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository.
+    Pull request number in its repository (at most what a signed 64-bit integer holds).
     """
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -298,17 +298,17 @@ class PullRequestClosed(Event):
     """
     X-GitHub-Delivery of the webhook this event came from.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id.
+    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     GitHub repository as owner/name.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository.
+    Pull request number in its repository (at most what a signed 64-bit integer holds).
     """
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -334,9 +334,9 @@ class BranchPushed(Event):
     """
     X-GitHub-Delivery of the webhook this event came from.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id.
+    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
@@ -372,15 +372,15 @@ class PullRequestCommentUpserted(Event):
     """
     GitHub repository as owner/name.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository.
+    Pull request number in its repository (at most what a signed 64-bit integer holds).
     """
     app_id: Annotated[str, Field(pattern="^app_[0-9a-z]+$")]
     """
     Id of a wing.cloud app.
     """
-    comment_id: Annotated[int, Field(ge=1)]
+    comment_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     created: bool
     """
     True when the comment was created, false when updated.
@@ -438,9 +438,9 @@ class AppCreated(Event):
     """
     Path of the Wing entrypoint file in the repository.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id.
+    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
     """
 
 
@@ -589,9 +589,9 @@ class EnvironmentDeployRequested(Event):
     """
     Path of the Wing entrypoint file in the repository.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id.
+    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
     """
 
 

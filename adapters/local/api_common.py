@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.local import outbox
 from adapters.local.errors import error_response, note_refusal
@@ -36,6 +36,38 @@ _EXPECTED = {
 }
 
 
+MAX_API_BODY = 1024 * 1024  # the largest API body is a secret value or an app: far below this
+
+
+async def _read_bounded(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it exceeds `limit` bytes (chunked bodies declare none)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: the client's disconnect, as the app expects
+
+    return replay
+
+
 class ApiAuth:
     """Answers 401 for any /api request without the API token, before a route reads its body.
 
@@ -54,9 +86,26 @@ class ApiAuth:
             await response(scope, receive, send)
             return
         if scope["type"] == "http" and path.startswith("/api/"):
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > MAX_API_BODY:
+                await self._too_large(scope, receive, send)
+                return
             headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
             scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+            if scope["method"] in ("POST", "PUT", "PATCH"):
+                body = await _read_bounded(receive, MAX_API_BODY)
+                if body is None:
+                    await self._too_large(scope, receive, send)
+                    return
+                receive = _replay(body, receive)
+            await self._app(scope, receive, send)
+            return
         await self._app(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        note_refusal(scope, f"payload_too_large: the body exceeds {MAX_API_BODY} bytes")
+        response = error_response(413, f"the body exceeds the API's {MAX_API_BODY}-byte limit")
+        await response(scope, receive, send)
 
     def _valid(self, scope: Scope) -> bool:
         header = dict(scope["headers"]).get(b"authorization", b"")

@@ -42,6 +42,8 @@ class NewApp(_Body):
     default_branch: StrictStr = Field(description="The branch production deploys", examples=["main"])
     entrypoint: StrictStr = Field("main.w", description="The Wing file to run, relative to the repository root")
     installation_id: StrictInt = Field(
+        ge=1,
+        le=2**63 - 1,
         description="The GitHub App installation that can read the repository (any positive number with the "
         "embedded GitHub)",
         examples=[1],

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.github.webhooks import SignatureError, verify_signature
-from adapters.local.errors import ApiError, note_refusal
+from adapters.local.errors import ApiError, internal_error, note_refusal
 from adapters.local.inbox import InboxClosedError
 from adapters.local.reports import Verdict, verdict
 from adapters.local.system import System, report_arrival
@@ -56,10 +56,8 @@ class GitHubWebhooks:
             note_refusal(scope, f"{error.error}: {error.detail}")
             status, answer = error.status_code, {"error": error.error, "detail": error.detail}
         except Exception as error:  # nothing was stored: GitHub's redelivery (or the sender's retry) brings it back
-            log.exception("webhook not stored")
-            detail = f"{type(error).__name__}: {error}"
-            note_refusal(scope, f"internal_error: {detail}")
-            status, answer = 500, {"error": "internal_error", "detail": detail}
+            _, detail = internal_error(scope, error)
+            status, answer = 500, {"error": "internal_error", "detail": f"the webhook was not stored: {detail}"}
         content = orjson.dumps(answer)
         length = str(len(content)).encode()
         await send(
