@@ -20,11 +20,16 @@ def test_all_services_are_the_specs_services_with_exactly_their_received_message
         assert set(service.handlers) == set(RECEIVES[service.name]), service.name
 
 
-def test_the_bus_accepts_every_service() -> None:
+def test_the_bus_accepts_every_service_and_routes_each_received_message_to_it() -> None:
     fakes = Fakes()
-    bus = Bus(Contract.load(), fakes.clock)
+    contract = Contract.load()
+    bus = Bus(contract, fakes.clock)
     for service in ALL_SERVICES:
         bus.register(service, fakes.ports())
+    for service in ALL_SERVICES:
+        routed = {rule.name for rule in bus.router.rules_of(service.name)}
+        assert routed == {f"{service.name}--{m.__name__}" for m in RECEIVES[service.name]}, service.name
+        assert bus.ports_of(service.name) is not None
 
 
 def test_a_redeploy_request_for_a_running_environment() -> None:
