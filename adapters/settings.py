@@ -66,6 +66,9 @@ class LocalSettings(BaseSettings):
     # Bodies of webhooks and reports whose deliveries are all done are emptied after this many days (their ids
     # stay, for duplicates). GitHub lets an operator redeliver for 3 days (GitHub Enterprise Server: 7).
     inbox_retention_days: float = 7.0
+    # Finished history (archived events and their deliveries, traces, the console feed, redriven dead letters)
+    # is forgotten after this many days; a replay can reach back this far.
+    archive_retention_days: float = Field(30.0, gt=0)
 
     def github_key_pem(self) -> str | None:
         if self.github_private_key is not None:

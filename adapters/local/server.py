@@ -104,8 +104,9 @@ async def _cleaner(system: System) -> None:
     while True:
         try:  # at start and then hourly: the inbox keeps bodies only while they may still be needed
             await run_in_threadpool(system.prune_inbox)
+            await run_in_threadpool(system.prune_history)
         except Exception:
-            log.exception("the inbox could not be pruned; the next hour retries")
+            log.exception("old history could not be pruned; the next hour retries")
         await asyncio.sleep(CLEANUP_EVERY)
         try:
             stamp = system.ports.clock.now().strftime("%Y%m%dT%H%M%SZ")

@@ -146,6 +146,15 @@ class System:
             log.info("emptied %d inbox bodies older than %s days", pruned, self.settings.inbox_retention_days)
         return pruned
 
+    def prune_history(self) -> dict[str, int]:
+        """Forget finished history past `archive_retention_days` (call from a worker thread)."""
+        before = outbox.now_ts() - self.settings.archive_retention_days * 86400
+        with self.db.writing() as conn:
+            removed = outbox.prune_history(conn, before)
+        if any(removed.values()):
+            log.info("forgot history older than %s days: %s", self.settings.archive_retention_days, removed)
+        return removed
+
 
 def report_arrival(report: RuntimeReport, report_id: str, body: bytes | None = None) -> Arrival:
     """A report as it arrives: correlated with what started its deployment (the runtime sends that id back),
