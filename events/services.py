@@ -108,5 +108,5 @@ RECEIVES: dict[str, tuple[type[Event], ...]] = {
         WebhookIgnored,
     ),
     "runtime": (EnvironmentDeployRequested, EnvironmentStatusChanged, EnvironmentStopped),
-    "secrets": (),
+    "secrets": (AppDeleted,),
 }

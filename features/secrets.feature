@@ -19,3 +19,9 @@ Feature: Secrets reach the runtime and nothing else
     And the secret store holds neither value in plaintext
     And the secrets of "hello" are listed masked
     And SecretCreated was published 2 times, naming API_TOKEN only
+
+  Scenario: Deleting an app deletes its secrets
+    Given codertocat stores the preview secret API_TOKEN of "hello" as "s3cr3t-preview-4a7f9c"
+    And codertocat stores the production secret API_TOKEN of "hello" as "s3cr3t-production-81be"
+    When the app "hello" is deleted
+    Then the secret store holds no secret any more

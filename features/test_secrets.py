@@ -6,7 +6,7 @@ import json
 import logging
 
 import pytest
-from pytest_bdd import given, parsers, scenarios, then
+from pytest_bdd import given, parsers, scenarios, then, when
 
 from features import queries as q
 from sim.world import WorldLike
@@ -90,3 +90,15 @@ def secret_events(world: WorldLike, count: int, secret: str) -> None:
     assert len(created) == count
     assert all({k for k in d if k != "metadata"} == {"app_id", "environment_type", "name"} for d in created)
     assert {d["name"] for d in created} == {secret}
+
+
+@when(parsers.parse('the app "{name}" is deleted'))
+def delete_the_app(world: WorldLike, name: str) -> None:
+    world.delete_app(q.app_named(world, name).id)
+    world.run()
+
+
+@then("the secret store holds no secret any more")
+def no_secret_left(world: WorldLike) -> None:
+    """A deleted app's secrets were once left behind for good, readable by nothing."""
+    assert world.stored_secret_bytes() == []
