@@ -93,3 +93,23 @@ Feature: Deployments, runtime reports and their fencing
       | first      |
       | the report |
       | the close  |
+
+  # --- edge cases of the original system (docs/decisions/0011-edge-cases.md) ---------------------------------
+
+  Scenario: Error is final for its deployment: a later running report is rejected
+    Given the fake runtime plays "compile-error"
+    And the webhook "pull_request.opened.json" was delivered
+    When the runtime reports running for the current deployment of the preview of "hello" for pull request #2
+    Then the preview of "hello" for pull request #2 is in error with "Compilation failed"
+    And the report was rejected because transition-not-allowed
+    And the preview of "hello" for pull request #2 has no DNS records
+
+  Scenario: A branch deleted before the runtime reports stops the preview, and the late reports change nothing
+    Given the fake runtime plays "silent"
+    And the webhook "pull_request.opened.json" was delivered
+    When the branch changes of Codertocat/Hello-World is deleted
+    And the webhook "pull_request.closed.json" is delivered
+    And the runtime reports running for the current deployment of the preview of "hello" for pull request #2
+    Then the preview of "hello" for pull request #2 is stopped
+    And the report was rejected because environment-stopped
+    And the preview of "hello" for pull request #2 has no DNS records

@@ -25,3 +25,12 @@ Feature: Secrets reach the runtime and nothing else
     And codertocat stores the production secret API_TOKEN of "hello" as "s3cr3t-production-81be"
     When the app "hello" is deleted
     Then the secret store holds no secret any more
+
+  Scenario: A secret changed while a preview runs takes effect at its next deploy, not before
+    Given codertocat stores the preview secret API_TOKEN of "hello" as "first-value-1234"
+    And the webhook "pull_request.opened.json" was delivered
+    When codertocat changes the preview secret API_TOKEN of "hello" to "second-value-5678"
+    Then no deploy was requested after the change
+    And fly.io gave the preview of "hello" for pull request #2 the secret API_TOKEN = "first-value-1234"
+    When codertocat asks to redeploy the preview of "hello" for pull request #2
+    Then fly.io gave the preview of "hello" for pull request #2 the secret API_TOKEN = "second-value-5678"

@@ -215,3 +215,11 @@ def still_first_deployment(world: WorldLike, name: str, pr: int) -> None:
     """No deploy was requested after the first."""
     env = q.latest_preview(world, name, pr)
     assert q.deployments_of(world, env.id) == [env.deployment_id]
+
+
+@when(parsers.parse("the branch {branch} of {repository} is deleted"), target_fixture="outcome")
+def branch_deleted_now(world: WorldLike, branch: str, repository: str) -> Outcome:
+    """The push that deletes a branch (push.feature's step, here before the runtime has reported)."""
+    from features.test_push import branch_deleted
+
+    return branch_deleted(world, branch, repository)
