@@ -61,6 +61,7 @@ class Outside:
     described: dict[str, str]
     close: Callable[[], None] = lambda: None
     machines: LocalMachines | None = None  # the local runtime's, when deployments run on this machine
+    reset: Callable[[], None] = lambda: None  # forget what the embedded outside world holds (the console's reset)
 
 
 @dataclass
