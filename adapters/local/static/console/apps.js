@@ -5,9 +5,10 @@
 import { api } from "./api.js";
 import { $, el, field, showProblems, clock } from "./dom.js";
 
+// name, label, input type, hint, default value, placeholder
 const FIELDS = [
-  ["name", "Name", "text", "letters, digits, '.', '_', '-'; unique per owner", "hello"],
-  ["repository", "Repository (owner/name)", "text", "the GitHub repository it deploys", "acme/hello-wing"],
+  ["name", "Name", "text", "letters, digits, '.', '_', '-'; unique per owner", "", "hello"],
+  ["repository", "Repository (owner/name)", "text", "the GitHub repository it deploys", "", "acme/hello-wing"],
   ["default_branch", "Default branch", "text", "production deploys this branch", "main"],
   ["entrypoint", "Entrypoint", "text", "the Wing file to run, from the repository root", "main.w"],
   ["installation_id", "GitHub App installation id", "number", "any positive number with the embedded GitHub", "1"],
@@ -27,8 +28,8 @@ export class Apps {
     this.form = el("form", { id: "app-form", class: "stacked", novalidate: true });
     this.formTitle = el("h3", { id: "app-form-title" }, "Create an app");
     this.inputs = {};
-    for (const [name, label, type, hint, value] of FIELDS) {
-      const input = el("input", { name, type, id: `app-${name}`, value, required: true, min: type === "number" ? "1" : undefined, autocomplete: "off" });
+    for (const [name, label, type, hint, value, placeholder] of FIELDS) {
+      const input = el("input", { name, type, id: `app-${name}`, value, placeholder, required: true, min: type === "number" ? "1" : undefined, autocomplete: "off" });
       this.inputs[name] = input;
       this.form.append(field(label, input, hint));
     }

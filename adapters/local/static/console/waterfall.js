@@ -85,7 +85,7 @@ export class Waterfall {
       );
       label.style.paddingLeft = `${6 + r.depth * 16}px`;
       const row = el("div", {
-        class: `wf-row outcome-${r.outcome}`, role: "listitem", tabindex: "0", "data-delivery": r.id,
+        class: `wf-row outcome-${r.outcome}`, role: "listitem", tabindex: "0", "data-delivery": r.id, "data-depth": r.depth,
         "data-outcome": r.outcome, "data-service": r.service, "data-event-type": r.detail_type,
         "aria-label": `${r.service} handling ${r.detail_type}, attempt ${r.attempt}: ${r.outcome}, ${duration(r.duration_ms)}`,
       }, label, el("div", { class: "wf-track" }, queue, bar, took));
