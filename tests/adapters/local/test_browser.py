@@ -109,8 +109,8 @@ def test_the_map_counts_events_live_and_the_inspector_explains_a_service(server:
     expect(inspector.locator("[data-inspected]")).to_have_text("environments")
     expect(inspector.locator('[data-message="PullRequestOpened"]')).to_contain_text("from github")
     expect(inspector.locator('[data-message="EnvironmentDeployRequested"]')).to_contain_text("to logs, runtime")
-    expect(inspector.locator("table.deliveries tbody tr").first).to_contain_text("handled")
-    expect(inspector.locator("table.deliveries tbody tr").first.locator("td").nth(3)).to_have_text(re.compile(r"µs|ms"))
+    expect(inspector.locator(".deliveries li").first.locator(".outcome")).to_have_text("handled")
+    expect(inspector.locator(".deliveries li").first.locator(".took")).to_have_text(re.compile(r"^[0-9.]+ (µs|ms)$"))
 
     runtime = page.locator('[data-service="runtime"]')  # the keyboard reaches every service
     runtime.focus()

@@ -53,16 +53,16 @@ export class Inspector {
       ),
       el("h4", {}, "Recent deliveries"),
       d.deliveries.length
-        ? el("table", { class: "compact deliveries" },
-          el("thead", {}, el("tr", {}, el("th", {}, "time"), el("th", {}, "event"), el("th", {}, "attempt"), el("th", {}, "took"), el("th", {}, "outcome"))),
-          el("tbody", {}, ...d.deliveries.slice(0, 25).map((s) =>
-            el("tr", { class: `outcome-${s.kind}`, "data-step": s.seq },
-              el("td", {}, clock(s.at)),
-              el("td", {}, el("button", { type: "button", class: "link-button", title: "open its trace", onclick: () => this.openTrace(s.correlation_id) }, s.detail_type)),
-              el("td", {}, String(s.attempt)),
-              el("td", {}, duration(s.duration_ms)),
-              el("td", { class: s.kind === "failed" ? "error" : "ok", title: s.error || "" }, s.kind === "failed" ? `failed: ${s.error}` : "handled"),
-            ))))
+        ? el("ol", { class: "deliveries" }, ...d.deliveries.slice(0, 25).map((s) =>
+          el("li", { class: `outcome-${s.kind}`, "data-step": s.seq },
+            el("button", { type: "button", class: "link-button event-type", title: "open its trace", onclick: () => this.openTrace(s.correlation_id) }, s.detail_type),
+            el("div", { class: "delivery-facts" },
+              el("span", {}, clock(s.at)),
+              s.attempt > 1 ? el("span", { class: "attempt" }, `attempt ${s.attempt}`) : "",
+              el("span", { class: "took" }, duration(s.duration_ms)),
+              el("span", { class: s.kind === "failed" ? "error outcome" : "ok outcome" }, s.kind === "failed" ? `failed: ${s.error}` : "handled"),
+            ),
+          )))
         : el("p", { class: "muted" }, "Nothing delivered to it yet."),
       this.flows("Receives", d.receives, "from"),
       this.flows("Sends", d.sends, "to"),
