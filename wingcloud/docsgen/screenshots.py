@@ -122,7 +122,7 @@ def take(target: Path) -> list[Path]:
         page.locator(".top-row").screenshot(path=str(written[1]))
         opened.click()
         page.wait_for_selector("#waterfall [data-delivery]")
-        page.locator('#waterfall [data-service="runtime"][data-event-type="EnvironmentDeployRequested"]').click()
+        page.locator('#waterfall [data-handled-by="runtime"][data-detail-type="EnvironmentDeployRequested"]').click()
         page.wait_for_selector("#trace-envelope")
         page.locator("#tab-trace").screenshot(path=str(written[2]))
         browser.close()

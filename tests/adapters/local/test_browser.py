@@ -91,7 +91,7 @@ def no_horizontal_scroll(page: Any) -> None:
 def test_the_map_counts_events_live_and_the_inspector_explains_a_service(server: Server, page: Any) -> None:
     from playwright.sync_api import expect
 
-    expect(page.locator("svg.map [data-service]")).to_have_count(SERVICES)
+    expect(page.locator("[data-service]")).to_have_count(SERVICES)
     expect(page.locator("#start-here")).to_be_visible()
     expect(page.locator('[data-count="github->environments"]')).to_be_hidden()
     no_horizontal_scroll(page)
@@ -138,15 +138,15 @@ def test_the_waterfall_of_a_pull_request_from_opened_to_closed(server: Server, p
     expect(page.locator("#trace-id")).to_have_text("wf-open")
     rows = page.locator("#waterfall [data-delivery]")
     root = rows.first
-    expect(root).to_have_attribute("data-event-type", "webhook pull_request")
+    expect(root).to_have_attribute("data-detail-type", "webhook pull_request")
     expect(root).to_have_attribute("data-depth", "0")
     opened = page.locator(
-        '#waterfall [data-delivery][data-service="environments"][data-event-type="PullRequestOpened"]'
+        '#waterfall [data-delivery][data-handled-by="environments"][data-detail-type="PullRequestOpened"]'
     )
     expect(opened).to_have_attribute("data-depth", "1")
-    deploy = page.locator('#waterfall [data-service="runtime"][data-event-type="EnvironmentDeployRequested"]')
+    deploy = page.locator('#waterfall [data-handled-by="runtime"][data-detail-type="EnvironmentDeployRequested"]')
     expect(deploy).to_have_attribute("data-depth", "2")
-    expect(page.locator('#waterfall [data-event-type="report running"]')).to_have_count(1)  # the runtime's reports
+    expect(page.locator('#waterfall [data-detail-type="report running"]')).to_have_count(1)  # the runtime's reports
     expect(page.locator('#waterfall [data-outcome="delivered"]')).to_have_count(rows.count())
 
     opened.click()
@@ -163,7 +163,7 @@ def test_the_waterfall_of_a_pull_request_from_opened_to_closed(server: Server, p
     expect(page.locator("#trace-id")).to_have_text("wf-close")
     for service in ("runtime", "endpoints", "logs", "github", "notifications"):
         expect(
-            page.locator(f'#waterfall [data-service="{service}"][data-event-type="EnvironmentStopped"]')
+            page.locator(f'#waterfall [data-handled-by="{service}"][data-detail-type="EnvironmentStopped"]')
         ).to_have_count(1)
     no_horizontal_scroll(page)
 
@@ -330,7 +330,7 @@ def test_a_publish_the_spec_refuses_shows_the_error_on_the_field_and_a_valid_one
     expect(preview.locator(".status")).to_have_text("stopped", timeout=WAIT)
     page.locator("#publish-status .open-trace").click()
     expect(
-        page.locator('#waterfall [data-service="environments"][data-event-type="EnvironmentStopRequested"]')
+        page.locator('#waterfall [data-handled-by="environments"][data-detail-type="EnvironmentStopRequested"]')
     ).to_be_visible()
 
 
@@ -372,7 +372,7 @@ def test_a_dead_letter_marks_its_service_and_is_redriven(tmp_path: Path) -> None
             expect(endpoints).to_have_class(re.compile(r"\bdead\b"), timeout=WAIT)  # its DNS records cannot be made
             expect(endpoints.locator(".badge text")).not_to_have_text("0")
             page.locator("#tabbtn-dead-letters").click()
-            letter = page.locator('#dead-letters tbody tr[data-service="endpoints"]').first
+            letter = page.locator('#dead-letters tbody tr[data-letter-service="endpoints"]').first
             expect(letter).to_contain_text("ConnectError")
             letter_id = letter.get_attribute("data-letter-id")
             letter.get_by_role("button", name="Redrive").click()

@@ -85,7 +85,7 @@ export class DeadLetters {
     this.empty.hidden = letters.length > 0;
     this.table.hidden = letters.length === 0;
     $("tbody", this.table).replaceChildren(...letters.map((d) =>
-      el("tr", { "data-letter-id": d.id, "data-service": d.service || "" },
+      el("tr", { "data-letter-id": d.id, "data-letter-service": d.service || "" },
         el("td", {}, d.service || "–", el("div", { class: "muted small" }, d.target || "(rejected at publish)")),
         el("td", {}, d.detail_type || "–"),
         el("td", { class: "error wrap" }, `${d.error_code}: ${d.error_message}`),

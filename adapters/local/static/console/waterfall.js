@@ -86,7 +86,7 @@ export class Waterfall {
       label.style.paddingLeft = `${6 + r.depth * 16}px`;
       const row = el("div", {
         class: `wf-row outcome-${r.outcome}`, role: "listitem", tabindex: "0", "data-delivery": r.id, "data-depth": r.depth,
-        "data-outcome": r.outcome, "data-service": r.service, "data-event-type": r.detail_type,
+        "data-outcome": r.outcome, "data-handled-by": r.service, "data-detail-type": r.detail_type,
         "aria-label": `${r.service} handling ${r.detail_type}, attempt ${r.attempt}: ${r.outcome}, ${duration(r.duration_ms)}`,
       }, label, el("div", { class: "wf-track" }, queue, bar, took));
       row.addEventListener("click", () => this.select(r.id));
