@@ -733,6 +733,22 @@ class EnvironmentRedeployRequested(Event):
     requested_by: Annotated[str, Field(max_length=100, min_length=1)]
 
 
+class EnvironmentStopRequested(Event):
+    """
+    Allowed from every live status (the `stop` row of the transition table); a stopped environment stays stopped.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    metadata: EventMetadata | None = None
+    environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
+    """
+    Id of an environment.
+    """
+    requested_by: Annotated[str, Field(max_length=100, min_length=1)]
+
+
 class EnvironmentRedeployRefused(Event):
     """
     A manual redeploy was refused and recorded; the environment is unchanged.
@@ -986,6 +1002,10 @@ class EnvironmentReportRejectedPayload(RootModel[EnvironmentReportRejected]):
 
 class EnvironmentRedeployRequestedPayload(RootModel[EnvironmentRedeployRequested]):
     root: EnvironmentRedeployRequested
+
+
+class EnvironmentStopRequestedPayload(RootModel[EnvironmentStopRequested]):
+    root: EnvironmentStopRequested
 
 
 class EnvironmentRedeployRefusedPayload(RootModel[EnvironmentRedeployRefused]):

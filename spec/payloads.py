@@ -140,3 +140,11 @@ class PayloadValidator:
         error = best_match(validator.iter_errors(detail))
         if error is not None:
             raise EventValidationError(detail_type, _path_of(error), error.message)
+
+    def problems(self, detail_type: str, detail: Any) -> list[tuple[str, str]]:
+        """Every way `detail` breaks its schema, as (field path, reason), in path order; for forms that show
+        each error on its field (`validate` stops at the most relevant one)."""
+        validator = self._validators.get(detail_type)
+        if validator is None:
+            raise UnknownEventError(detail_type)
+        return sorted((_path_of(error), error.message) for error in validator.iter_errors(detail))

@@ -31,6 +31,9 @@ from adapters.local.api_models import (
     TraceView,
 )
 from adapters.local.api_secrets import SECRETS
+from adapters.local.api_stop import STOP
+from adapters.local.console_actions import ACTIONS
+from adapters.local.console_api import CONSOLE
 from adapters.local.errors import ApiError
 from adapters.local.system import System
 from services.api import UnknownEnvironmentError, request_redeploy
@@ -209,3 +212,6 @@ def services_route(system: SystemDep) -> ServicesView:
 
 
 router.include_router(SECRETS)
+router.include_router(STOP)
+router.include_router(CONSOLE)
+router.include_router(ACTIONS)

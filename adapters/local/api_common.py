@@ -15,12 +15,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.local import outbox
 from adapters.local.errors import error_response, note_refusal
-from services.api import RedeployRefusedError, UnknownEnvironmentError
+from services.api import RedeployRefusedError, StopRefusedError, UnknownEnvironmentError
 from services.apps.validation import InvalidAppError, UnknownAppError
 from services.secrets.api import InvalidSecretError
 
 PUBLIC = frozenset({"/api/openapi.json"})
-QUERY_TOKEN = frozenset({"/api/stream"})  # EventSource cannot set headers; the console passes ?token=
+QUERY_TOKEN = frozenset(
+    {"/api/stream", "/api/console/stream", "/api/console/logs"}
+)  # EventSource cannot set headers; the console passes ?token=
 
 # pydantic error types -> what the field must be, for the `expected` of a problem
 _EXPECTED = {
@@ -159,6 +161,8 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         return error_response(422, str(exc))
     if isinstance(exc, RedeployRefusedError):
         return error_response(409, str(exc), "redeploy_refused")
+    if isinstance(exc, StopRefusedError):
+        return error_response(409, str(exc), "stop_refused")
     assert isinstance(exc, outbox.RedriveError)
     return error_response(404 if "no dead letter" in str(exc) else 409, str(exc))
 
@@ -171,6 +175,7 @@ def install_error_handlers(app: FastAPI) -> None:
         InvalidAppError,
         InvalidSecretError,
         RedeployRefusedError,
+        StopRefusedError,
         outbox.RedriveError,
     ):
         app.add_exception_handler(error, domain_error)

@@ -197,6 +197,7 @@ class TraceRecordView(BaseModel):
     target: str | None = Field(description="The rule (`<service>--<message>`) or the door (`<service>--<door>`)")
     attempt: int
     error: str | None
+    duration_ms: float | None = Field(None, description="How long a delivered or failed attempt took")
 
 
 class TraceView(BaseModel):

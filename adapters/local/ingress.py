@@ -51,7 +51,7 @@ class GitHubWebhooks:
                 raise ApiError(405, f"{PATH} takes POST only, got {scope['method']}")
             headers = dict(scope["headers"])
             body = await read_body(receive, headers.get(b"content-length"), self._system.settings.max_webhook_bytes)
-            status, answer = await _accept_webhook(self._system, headers, body)
+            status, answer = await accept_webhook(self._system, headers, body)
         except ApiError as error:
             note_refusal(scope, f"{error.error}: {error.detail}")
             status, answer = error.status_code, {"error": error.error, "detail": error.detail}
@@ -88,7 +88,9 @@ async def read_body(receive: Receive, declared: bytes | None, limit: int) -> byt
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def _accept_webhook(system: System, headers: dict[bytes, bytes], body: bytes) -> tuple[int, dict[str, Any]]:
+async def accept_webhook(system: System, headers: dict[bytes, bytes], body: bytes) -> tuple[int, dict[str, Any]]:
+    """The door's decision on one webhook (lower-case header names): (status, answer), or ApiError. The
+    console's sample webhooks go through here too."""
     signature = headers.get(b"x-hub-signature-256")
     try:
         verify_signature(system.credentials.webhook_secret, body, signature.decode("latin-1") if signature else None)

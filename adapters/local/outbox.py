@@ -49,7 +49,7 @@ def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival,
     step = record(0, kind, parcel, at, **facts)
     conn.execute(
         "INSERT INTO trace (at, kind, event_id, detail_type, source_service, target_service, target,"
-        " correlation_id, causation_id, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " correlation_id, causation_id, attempt, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             step.at.isoformat(),
             step.kind,
@@ -62,6 +62,7 @@ def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival,
             step.causation_id,
             step.attempt,
             step.error,
+            step.duration_ms,
         ),
     )
 

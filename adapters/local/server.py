@@ -19,11 +19,11 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from adapters.local import api, views
+from adapters.local import api, console_stream, views
 from adapters.local.api_common import ApiAuth, install_error_handlers
 from adapters.local.errors import ApiError, http_error, server_error
 from adapters.local.ingress import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
@@ -53,10 +53,6 @@ async def healthz(request: Request) -> JSONResponse:
         }
 
     return JSONResponse(await run_in_threadpool(counts))
-
-
-async def console(request: Request) -> Response:
-    return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
 async def stream(request: Request) -> StreamingResponse:
@@ -164,12 +160,13 @@ def create_app(
     app.include_router(api.router)
     app.router.routes.extend(
         [
-            Route("/", console, methods=["GET"]),
+            Route("/", console_stream.console_page, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/runtime/reports", runtime_report, methods=["POST"]),
             Route("/runtime/reports", runtime_current, methods=["GET"]),
             Route("/runtime/logs", runtime_logs, methods=["POST"]),
             Route("/api/stream", stream, methods=["GET"]),
+            *console_stream.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from adapters.local import outbox
+from adapters.local.calls import CallLog, RecordedDNS, RecordedFlyIO, RecordedGitHub, calling
 from adapters.local.db import Database
 from adapters.local.inbox import SCHEMA as INBOX_SCHEMA
 from adapters.local.inbox import VERSION as INBOX_VERSION
@@ -60,6 +61,7 @@ class Outside:
     described: dict[str, str]
     close: Callable[[], None] = lambda: None
     machines: LocalMachines | None = None  # the local runtime's, when deployments run on this machine
+    reset: Callable[[], None] = lambda: None  # forget what the embedded outside world holds (the console's reset)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class System:
     services: tuple[ServiceDefinition, ...]
     doors: dict[str, Target]
     outside: Outside
+    calls: CallLog  # every call to GitHub, fly.io and DNS (the console's outside-world panel)
     background: list[Background] = field(default_factory=list)
     _running: bool = False
 
@@ -100,6 +103,7 @@ class System:
             self.worker.stop()
         self.inbox.stop()
         self.outside.close()
+        self.calls.close()
 
     def committed(self) -> None:
         """Something was committed: wake the worker and the live timeline."""
@@ -111,7 +115,9 @@ class System:
     ) -> R:
         """An API command and its events in one transaction (call from a worker thread)."""
         begin = lambda: transaction(self.db, self.ports, self.router)  # noqa: E731
-        result, published = command(service, work, begin, self.seal, correlation_id or self.ports.ids.new("req"))
+        correlation_id = correlation_id or self.ports.ids.new("req")
+        with calling(service, None, correlation_id):
+            result, published = command(service, work, begin, self.seal, correlation_id)
         if published:
             self.committed()
         return result
@@ -192,12 +198,21 @@ def build_system(
     tokens = ReportTokens(credentials.report_key)
     conn = db.connection
     keys, kv = FileKeyService(data_dir / "master.key"), SqliteKeyValue(conn)
+    described = outside.described
+    calls = CallLog(
+        data_dir / "outside-calls.sqlite3",
+        {
+            "github": described.get("github", "?"),
+            "flyio": described.get("runtime", "?"),
+            "dns": described.get("dns", "?"),
+        },
+    )
     ports = Ports(
         clock=clock or SystemClock(),
         ids=RandomIds(),
-        github=outside.github,
-        flyio=CredentialedFlyIO(outside.flyio, tokens, public),
-        dns=outside.dns,
+        github=RecordedGitHub(outside.github, calls),
+        flyio=CredentialedFlyIO(RecordedFlyIO(outside.flyio, calls), tokens, public),
+        dns=RecordedDNS(outside.dns, calls),
         keys=keys,
         blobs=SqliteBlobs(conn),
         apps=SqliteApps(conn),
@@ -244,6 +259,7 @@ def build_system(
         ALL_SERVICES,
         doors,
         outside,
+        calls,
     )
     system_ref.append(system)
     return system

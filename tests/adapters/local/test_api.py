@@ -199,7 +199,7 @@ def test_health_and_console(client: TestClient) -> None:
     assert health.status_code == 200 and health.json()["status"] == "ok"
     page = client.get("/")
     assert page.status_code == 200 and "wingcloud console" in page.text
-    assert client.get("/static/console.js").status_code == 200
+    assert client.get("/static/console/main.js").status_code == 200
 
 
 def test_unknown_routes_and_methods_answer_json(client: TestClient) -> None:
