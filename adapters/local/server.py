@@ -23,10 +23,12 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from adapters.local import api, views
-from adapters.local.api_common import ApiAuth, install_error_handlers
-from adapters.local.errors import ApiError, http_error, server_error
-from adapters.local.ingress import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
+from adapters.http import api
+from adapters.http.api_common import ApiAuth, install_error_handlers
+from adapters.http.backend import Backend
+from adapters.http.doors import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
+from adapters.http.errors import ApiError, http_error, server_error
+from adapters.local import views
 from adapters.local.requestlog import RequestLog
 from adapters.local.runtime import EndpointProxy
 from adapters.local.system import System
@@ -172,7 +174,8 @@ def create_app(
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )
-    app.state.system = system
+    backend: Backend = system  # what the shared routes and doors see of it (checked by mypy)
+    app.state.system = backend
     front: Any = GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token))
     if system.outside.machines is not None:  # deployments run here: their endpoints are served here too
         front = EndpointProxy(front, system.outside.machines)
