@@ -1,4 +1,5 @@
-"""Small state on DynamoDB: the kernel's ledger and outbox (with TTL), key-values, secrets (ciphertext) and
+"""Small state on DynamoDB: the kernel's ledger and outbox (with TTL; the outbox item commits in the handler's
+transaction, see `function.transaction`), key-values, secrets (ciphertext) and
 the feed.
 
 Ledger items, outbox items and key-values live in one namespace per service (`<service>#<key>`), the leading
@@ -97,6 +98,22 @@ class DynamoLedger:
                 return False
             raise
         return True
+
+    def outbox_item(self, key: str, envelopes: Sequence[Envelope]) -> dict[str, Any]:
+        """The TransactWriteItems action that records `key` as handled, keeping `envelopes` (if any) as
+        pending, committed with the handler's writes. It fails if another delivery of `key` committed first."""
+        now = int(self._now())
+        item: dict[str, Any] = {**self._key(key), **encode({"expires_at": now + self._ttl})}
+        if envelopes:
+            item["envelopes"] = {"S": json.dumps([e.to_wire() for e in envelopes], separators=(",", ":"))}
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+                "ExpressionAttributeValues": encode({":now": now}),
+            }
+        }
 
     def _put(self, key: str, attributes: dict[str, Any]) -> None:
         expires = {"expires_at": {"N": str(int(self._now()) + self._ttl)}}
