@@ -117,6 +117,8 @@ class TransactionalDynamo:
         return getattr(self._local, "transaction", None)
 
     def begin(self) -> Transaction:
+        if self.active is not None:
+            raise RuntimeError("a delivery's transaction is already open in this thread (deliveries do not nest)")
         self._local.transaction = Transaction()
         return self._local.transaction  # type: ignore[no-any-return]
 
