@@ -72,6 +72,7 @@ class ConflictError(RuntimeError):
 
 
 Checkpoint = Callable[[str], None]  # named points of a delivery, for tests that crash there
+RELAY_AFTER = 120.0  # seconds: older than any request the ingress still answers (29 s timeout)
 
 
 @dataclass
@@ -86,6 +87,7 @@ class DynamoUnit:
     tx: TransactionalDynamo | None = None
     known: LedgerEntry | None = None
     checkpoint: Checkpoint = lambda point: None
+    relay: bool = False  # no queue redelivers it: list its pending events for the relay
     completed: list[tuple[str, Sequence[Envelope]]] = field(default_factory=list)
 
     @contextlib.contextmanager
@@ -104,7 +106,7 @@ class DynamoUnit:
     def complete(self, published: Sequence[Envelope], *, target: str | None = None, key: str | None = None) -> None:
         mark = f"{target}#{key}" if target is not None and key is not None else f"command#{uuid.uuid4()}"
         self.checkpoint("before-commit")
-        extra = [self.ledger.outbox_item(mark, list(published))] if self.ledger is not None else []
+        extra = [self.ledger.outbox_item(mark, list(published), relay=self.relay)] if self.ledger is not None else []
         if self.tx is not None:
             self.tx.commit(extra, on_conflict=lambda error: ConflictError(f"{mark}: {error}"))
         elif self.ledger is not None and published:
@@ -184,7 +186,7 @@ class Consumer:
     def command(self, work: Callable[[Ports], tuple[R, Sequence[Event]]], correlation_id: str) -> R:
         """An API command with this service's ports; its writes and events commit together, then the events
         are published and let go."""
-        unit = self._unit(None)
+        unit = self._unit(None, relay=True)
         result, _ = command(self.service, work, unit.begin, self.seal, correlation_id)
         for mark, published in unit.completed:
             if published:
@@ -193,8 +195,20 @@ class Consumer:
                 self._finish(mark)
         return result
 
-    def _unit(self, known: LedgerEntry | None) -> DynamoUnit:
-        return DynamoUnit(self.ports, self.ledger, self.tx, known, self.checkpoint)
+    def _unit(self, known: LedgerEntry | None, *, relay: bool = False) -> DynamoUnit:
+        return DynamoUnit(self.ports, self.ledger, self.tx, known, self.checkpoint, relay)
+
+    def relay_stranded(self, older_than: float = RELAY_AFTER) -> list[str]:
+        """Publish what a command or a door's arrival committed but never sent (its function died in between):
+        the same envelopes, then done. Run by the ingress function's schedule."""
+        ids: list[str] = []
+        if self.ledger is None:
+            return ids
+        for mark, pending in self.ledger.stranded(older_than):
+            ids += self._send(pending)
+            self._finish(mark)
+            log.warning("%s: relayed %d event(s) of %s, stranded by a crash", self.service, len(pending), mark)
+        return ids
 
     def _envelope(self, envelope: Envelope) -> list[str]:
         if envelope.source == SCHEDULED_SOURCE and envelope.detail_type == SCHEDULED_DETAIL_TYPE:
@@ -218,7 +232,7 @@ class Consumer:
             self.checkpoint("published")
             self._finish(mark)
             return Delivered(ids)
-        unit = self._unit(known)
+        unit = self._unit(known, relay=isinstance(parcel, Arrival))
         outcome = deliver(parcel, target, unit.begin, self.seal)
         if outcome.error is not None:
             raise outcome.error

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from adapters.eventbridge.function.consumer import Consumer
+from adapters.eventbridge.function.consumer import RELAY_AFTER, Consumer
 from adapters.eventbridge.function.credentials import IngressCredentials, IngressSecret
 from adapters.eventbridge.function.dead_letters import SqsDeadLetters
 from adapters.eventbridge.function.routes import HOSTED_SERVICES, MAX_BODY_BYTES
@@ -165,6 +165,10 @@ class AwsBackend:
     def redrive(self, letter_id: str) -> None:
         self._dead_letters.redrive(letter_id)
 
+    def relay(self, older_than: float = RELAY_AFTER) -> int:
+        """Publish the events of commands and arrivals stranded between their commit and PutEvents."""
+        return sum(len(consumer.relay_stranded(older_than)) for consumer in self.consumers.values())
+
     def trace(self, correlation_id: str) -> dict[str, Any] | None:
         raise NotKeptError(NOT_KEPT)
 
@@ -222,15 +226,24 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
 
 
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
-    """API Gateway (HTTP API, payload format 2.0) calls this with one request."""
+    """API Gateway (HTTP API, payload format 2.0) calls this with one request; the relay schedule with a
+    scheduled event."""
+    if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
+        return {"relayed": backend().relay()}
     answer: dict[str, Any] = lambda_adapter()(event, context)
     return answer
 
 
 @functools.cache
+def backend() -> AwsBackend:
+    """This container's backend, built on first use."""
+    return build_backend(IngressSettings())
+
+
+@functools.cache
 def lambda_adapter() -> Callable[[Any, Any], dict[str, Any]]:
     """This container's app behind Mangum, built on the first request."""
-    return behind_mangum(build_backend(IngressSettings()))
+    return behind_mangum(backend())
 
 
 def behind_mangum(backend: AwsBackend) -> Callable[[Any, Any], dict[str, Any]]:

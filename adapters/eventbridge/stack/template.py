@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adapters.eventbridge.function.state.records import RELAY_ATTRIBUTE, RELAY_INDEX
 from adapters.eventbridge.stack import iam
 from adapters.eventbridge.stack.schemas import event_schema, schema_name
 from adapters.eventbridge.stack.template_alarms import alarm_resources, logs_bucket_policy
@@ -219,4 +220,13 @@ def _store(store: Store) -> dict[str, Any]:
     }
     if store.ttl_attribute:
         properties["TimeToLiveSpecification"] = {"AttributeName": store.ttl_attribute, "Enabled": True}
+    if store.name == "ledger":  # the outbox relay's sparse index: only items of commands and doors not yet sent
+        properties["AttributeDefinitions"].append({"AttributeName": RELAY_ATTRIBUTE, "AttributeType": "S"})
+        properties["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": RELAY_INDEX,
+                "KeySchema": [{"AttributeName": RELAY_ATTRIBUTE, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ]
     return {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": properties}

@@ -10,11 +10,13 @@ import json
 from typing import Any
 
 from adapters.eventbridge.function.routes import HOSTED_SERVICES, ROUTES
+from adapters.eventbridge.function.state.records import RELAY_INDEX
 from adapters.eventbridge.stack import iam
 from adapters.eventbridge.stack.template_functions import DELETE, RUNTIME, ref
 from adapters.eventbridge.stack.topology import STORES, Function, Grant, grants_of, pascal
 from spec.contract import Contract, source_of
 
+RELAY_SCHEDULE = "rate(5 minutes)"  # a missed tick is caught by the next one: no DLQ
 INGRESS_TIMEOUT = 29  # API Gateway gives an integration at most 30 s; GitHub waits 10 s
 HANDLER = "adapters.eventbridge.function.ingress.handler"
 API_URL = {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
@@ -119,6 +121,30 @@ def ingress_resources(contract: Contract, functions: list[Function]) -> dict[str
             },
         },
     }
+    resources["IngressRelaySchedule"] = {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "Description": "ingress: publish what a command or a door committed but never sent (a crash between)",
+            "ScheduleExpression": RELAY_SCHEDULE,
+            "State": "ENABLED",
+            "Targets": [
+                {
+                    "Id": "function",
+                    "Arn": iam.arn("IngressFunction"),
+                    "RetryPolicy": {"MaximumEventAgeInSeconds": 600, "MaximumRetryAttempts": 3},
+                }
+            ],
+        },
+    }
+    resources["IngressRelayPermission"] = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": ref("IngressFunction"),
+            "Principal": "events.amazonaws.com",
+            "SourceArn": iam.arn("IngressRelaySchedule"),
+        },
+    }
     for route in ROUTES:
         resources[route_logical_id(route)] = {
             "Type": "AWS::ApiGatewayV2::Route",
@@ -195,6 +221,15 @@ def _role(contract: Contract, queued: list[Function]) -> dict[str, Any]:
         for grant in grants_of(contract, service):
             statement = iam.store_statement(service, grant)
             statements.append({**statement, "Sid": f"{pascal(service)}{statement['Sid']}"})
+    statements.append(
+        {
+            "Sid": "RelayIndex",
+            "Effect": "Allow",
+            "Action": "dynamodb:Query",
+            "Resource": {"Fn::Sub": f"${{LedgerTable.Arn}}/index/{RELAY_INDEX}"},
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{s}#*" for s in HOSTED_SERVICES]}},
+        }
+    )
     outside = {
         "Sid": "OutsideCredentials",
         "Effect": "Allow",

@@ -14,7 +14,8 @@ import pytest
 from adapters.eventbridge.function.consumer import ConflictError
 from adapters.eventbridge.function.transaction import TransactionalDynamo
 from adapters.eventbridge.offline.stack import OfflineStack
-from adapters.eventbridge.offline.world import AwsWorld
+from adapters.eventbridge.offline.world import AwsWorld, IngressError
+from tests.fixtures import github_body
 
 POINTS = ("before-commit", "committed", "published")
 
@@ -113,3 +114,41 @@ def test_a_concurrent_writer_cancels_the_transaction_and_the_retry_sees_its_writ
     mine.end()
     item = raw.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
     assert sorted(item["live"]["SS"]) == ["env_a", "env_b"] and item["rev"] == {"N": "2"}
+
+
+@pytest.mark.parametrize("point", ("committed", "published"))
+def test_a_command_stranded_after_its_commit_is_published_by_the_relay(quiet: OfflineStack, point: str) -> None:
+    """No queue redelivers an API command: the ingress function's relay schedule sends what it committed."""
+    world = AwsWorld(quiet)
+    world.github.set_branch_head("acme/app", "main", "c" * 40, "first")
+    _, checkpoint = crash_once(point)
+    world.consumers["apps"].checkpoint = checkpoint  # type: ignore[assignment]
+    with pytest.raises(Crash):
+        world.create_app(owner="o", name="a", repository="acme/app", default_branch="main")
+    world.run()
+    assert len(world.apps()) == 1
+    before = len(published_ids(world)["AppCreated"])
+    assert world.ingress.relay(older_than=0) == 1
+    assert world.ingress.relay(older_than=0) == 0, "relayed once, then done"
+    world.run()
+    assert before == (0 if point == "committed" else 1)
+    assert len(published_ids(world)["AppCreated"]) == 1
+    assert [e.status for e in world.environments()] == ["running"]
+
+
+def test_a_webhook_stranded_after_its_commit_is_answered_500_and_relayed(quiet: OfflineStack) -> None:
+    world = AwsWorld(quiet)
+    world.github.set_branch_head("Codertocat/Hello-World", "master", "c" * 40, "first")
+    world.create_app(owner="o", name="a", repository="Codertocat/Hello-World", default_branch="master")
+    world.run()
+    _, checkpoint = crash_once("committed")
+    world.ingress.consumers["github"].checkpoint = checkpoint  # type: ignore[assignment]
+    body = github_body("pull_request.opened.json")
+    with pytest.raises(IngressError, match="answered 500"):
+        world.deliver_webhook("pull_request", body, "stranded-1")
+    assert world.ingress.relay(older_than=0) == 1
+    world.run()
+    assert sorted(e.type for e in world.environments()) == ["preview", "production"]
+    assert world.deliver_webhook("pull_request", body, "stranded-1") == "stranded-1"  # a redelivery: duplicate
+    world.run()
+    assert len(published_ids(world)["PullRequestOpened"]) == 1
