@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any, TypeVar
 import events
 from adapters.eventbridge.function.publisher import Publisher, entry_of
 from adapters.eventbridge.function.state import DynamoLedger, LedgerEntry
+from adapters.eventbridge.function.telemetry import Telemetry
 from adapters.eventbridge.function.transaction import TransactionalDynamo
 from bus.delivery import Parcel, Target, command, deliver, key_of
 from bus.envelope import Envelope
@@ -30,7 +30,6 @@ from bus.routing import Router, Sealer, edge_target, targets_of
 from events import Event
 from ports import Arrival, Ports, ServiceDefinition
 
-log = logging.getLogger("wingcloud.eventbridge")
 R = TypeVar("R")
 
 SCHEDULED_SOURCE = "aws.events"
@@ -128,9 +127,13 @@ class Consumer:
     on_publish: Callable[[list[Envelope]], None] | None = None  # sees every envelope sent (harness)
     tx: TransactionalDynamo | None = None  # the state ports' client: their writes commit with the outbox
     checkpoint: Checkpoint = lambda point: None  # tests crash a delivery at a named point
+    telemetry: Telemetry | None = None  # JSON logs and metrics (Powertools); made from the service's name
 
     def __post_init__(self) -> None:
         self.targets = {target.name: target for target in targets_of(self.router, self.definition)}
+        if self.telemetry is None:
+            self.telemetry = Telemetry(self.service)
+        self.log = self.telemetry.logger
 
     @property
     def service(self) -> str:
@@ -156,14 +159,21 @@ class Consumer:
                 if not isinstance(body, dict):
                     raise UnsupportedInvocationError(f"{self.service}: SQS body is not a JSON object")
                 parcel = Envelope.from_wire(body)
-                self._envelope(parcel)
+                with self._telemetry.delivering(parcel):
+                    self._envelope(parcel)
             except Exception as error:
-                log.exception("%s: record %s failed; it will be retried", self.service, record.get("messageId"))
+                with self._telemetry.delivering(parcel):
+                    self.log.exception("record %s failed; SQS delivers it again", record.get("messageId"))
                 failures.append({"itemIdentifier": record["messageId"]})
                 self._note(parcel, f"{type(error).__name__}: {error}")
             else:
                 self._note(parcel, None)
         return {"batchItemFailures": failures}
+
+    @property
+    def _telemetry(self) -> Telemetry:
+        assert self.telemetry is not None  # set in __post_init__
+        return self.telemetry
 
     def handle_envelope(self, raw: Mapping[str, Any]) -> list[str]:
         """Handle one event; return the EventBridge ids of the events published in reaction."""
@@ -176,8 +186,11 @@ class Consumer:
         if target is None:
             raise MisroutedEventError(f"service {self.service!r} has no door {arrival.door!r}")
         try:
-            delivered = self._deliver(arrival, target)
+            with self._telemetry.delivering(arrival, target.name):
+                delivered = self._deliver(arrival, target)
         except Exception as error:
+            with self._telemetry.delivering(arrival, target.name):
+                self.log.exception("arrival failed; the door answers 500 and nothing is acknowledged")
             self._note(arrival, f"{type(error).__name__}: {error}")
             raise
         self._note(arrival, None)
@@ -207,7 +220,7 @@ class Consumer:
         for mark, pending in self.ledger.stranded(older_than):
             ids += self._send(pending)
             self._finish(mark)
-            log.warning("%s: relayed %d event(s) of %s, stranded by a crash", self.service, len(pending), mark)
+            self.log.warning("relayed %d event(s) of %s, stranded by a crash", len(pending), mark)
         return ids
 
     def _envelope(self, envelope: Envelope) -> list[str]:
@@ -224,7 +237,16 @@ class Consumer:
         return [event_id for rule in rules for event_id in self._deliver(envelope, self.targets[rule.name]).ids]
 
     def _deliver(self, parcel: Parcel, target: Target) -> Delivered:
-        """One kernel attempt; raises its error so that SQS (or the caller) retries."""
+        """One kernel attempt, counted; raises its error so that SQS (or the caller) retries."""
+        try:
+            delivered = self._attempt(parcel, target)
+        except Exception:
+            self._telemetry.failed()
+            raise
+        self._telemetry.handled(len(delivered.ids))
+        return delivered
+
+    def _attempt(self, parcel: Parcel, target: Target) -> Delivered:
         mark = f"{target.name}#{key_of(parcel)}"
         known = self.ledger.lookup(mark) if self.ledger is not None else None
         if known is not None and not known.done:
@@ -262,7 +284,7 @@ class Consumer:
         ids = self.publisher.publish([entry_of(e, now) for e in envelopes])
         if self.on_publish is not None:
             self.on_publish(list(envelopes))
-        log.info("%s published %s", self.service, ", ".join(e.detail_type for e in envelopes))
+        self.log.info("published %s", ", ".join(f"{e.detail_type} {e.event_id}" for e in envelopes))
         return ids
 
     def _note(self, parcel: Envelope | Arrival | None, error: str | None) -> None:

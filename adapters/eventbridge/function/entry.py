@@ -32,7 +32,12 @@ class UnknownServiceError(LookupError):
 
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
     """Lambda calls this with an SQS batch (from the event source mapping) or an EventBridge event."""
-    return consumer().handle(event)
+    handling = consumer()
+    try:
+        return handling.handle(event)
+    finally:
+        if handling.telemetry is not None:
+            handling.telemetry.flush()
 
 
 @functools.cache

@@ -228,10 +228,15 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
     """API Gateway (HTTP API, payload format 2.0) calls this with one request; the relay schedule with a
     scheduled event."""
-    if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
-        return {"relayed": backend().relay()}
-    answer: dict[str, Any] = lambda_adapter()(event, context)
-    return answer
+    try:
+        if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
+            return {"relayed": backend().relay()}
+        answer: dict[str, Any] = lambda_adapter()(event, context)
+        return answer
+    finally:
+        for consumer in backend().consumers.values():
+            if consumer.telemetry is not None:
+                consumer.telemetry.flush()
 
 
 @functools.cache
