@@ -73,6 +73,15 @@ def statements(contract: Contract, function: Function) -> list[dict[str, Any]]:
                 "Resource": arn(f"{logical}Queue"),
             }
         )
+    if function.schedule:
+        result.append(
+            {
+                "Sid": "FailedInvocations",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": arn(f"{logical}ScheduleDeadLetterQueue"),
+            }
+        )
     sends = contract.sends(function.service)
     if sends:
         result.append(

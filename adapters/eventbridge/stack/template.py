@@ -166,7 +166,7 @@ def _store(store: Store) -> dict[str, Any]:
             "Type": "AWS::S3::Bucket",
             **RETAIN,
             "Properties": {
-                # Versioning stays off: a stop purges an environment's logs for good (decision 0008).
+                # Versioning stays off: a stop purges an environment's logs for good (deploy/README.md).
                 "LifecycleConfiguration": {
                     "Rules": [
                         {

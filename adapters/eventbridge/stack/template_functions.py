@@ -74,6 +74,10 @@ def function_resources(contract: Contract, function: Function) -> dict[str, Any]
         resources.update(_queue(function))
     if function.schedule:
         resources.update(_schedule(function))
+        # invoked asynchronously by its schedule: what fails after Lambda's own two retries is kept here too
+        resources[f"{logical}Function"]["Properties"]["DeadLetterConfig"] = {
+            "TargetArn": iam.arn(f"{logical}ScheduleDeadLetterQueue")
+        }
     return resources
 
 
