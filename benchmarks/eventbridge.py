@@ -23,6 +23,7 @@ from pathlib import Path
 import boto3
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the functions' JSON lines would drown the figures
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # and so would their metric lines
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.fixtures is importable
 
 from typing import Any
@@ -122,6 +123,8 @@ def lifecycle(session: Any, endpoint: str, contract: Contract) -> None:
     print(f"  {'total':<66}{sum(items.values()) * 1000:>9.4f} USD")
     seconds = sum(tally.seconds.values()) / max(1, sum(tally.invocations.values()))
     print(f"  (Lambda duration: {seconds * 1000:.0f} ms per invocation as measured here against moto on localhost)")
+    door = tally.seconds["ingress"] / max(1, tally.invocations["ingress"])
+    print(f"  (a door's answer, webhook or report, in the ingress function: {door * 1000:.0f} ms on average here)")
 
 
 def main() -> None:

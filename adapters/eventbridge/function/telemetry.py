@@ -15,6 +15,7 @@ event source data classes would wrap what `bus.Envelope.from_wire` already valid
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,11 +26,14 @@ NAMESPACE = "wingcloud"
 
 
 class Telemetry:
+    """A service's logger, and the function's metrics (Powertools keeps one metric set per process, so the
+    ingress's hosted services count together under its `POWERTOOLS_SERVICE_NAME`, `ingress`)."""
+
     def __init__(self, service: str, stream: Any = None) -> None:
-        from aws_lambda_powertools import Logger, Metrics
+        from aws_lambda_powertools import Logger
 
         self.logger = Logger(service=service, stream=stream, use_rfc3339=True, utc=True)
-        self.metrics = Metrics(namespace=NAMESPACE, service=service)
+        self.metrics = _metrics()
 
     @contextlib.contextmanager
     def delivering(self, parcel: Envelope | Arrival | None, target: str | None = None) -> Iterator[None]:
@@ -56,6 +60,13 @@ class Telemetry:
         """Write the invocation's metrics (one EMF line), if any."""
         if self.metrics.metric_set:
             self.metrics.flush_metrics()
+
+
+@functools.cache
+def _metrics() -> Any:
+    from aws_lambda_powertools import Metrics
+
+    return Metrics(namespace=NAMESPACE)  # dimension `service` from POWERTOOLS_SERVICE_NAME (the template's)
 
 
 def _keys(parcel: Envelope | Arrival | None, target: str | None) -> dict[str, Any]:

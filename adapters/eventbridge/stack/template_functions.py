@@ -42,9 +42,10 @@ def function_resources(contract: Contract, function: Function) -> dict[str, Any]
         variables[grant.store.env_var] = ref(grant.store.logical_id)
     if function.outside:
         variables[ENV_OUTSIDE_CREDENTIALS] = ref("OutsideCredentialsSecretArn")
-    if function.reports_url:  # its machines report to the ingress, with tokens signed by the report key
-        from adapters.eventbridge.stack.template_ingress import PUBLIC_URL
+    from adapters.eventbridge.stack.template_ingress import PUBLIC_URL
 
+    variables["WINGCLOUD_CONSOLE_URL"] = PUBLIC_URL  # what pull-request comments and machines are told
+    if function.reports_url:  # its machines report to the ingress, with tokens signed by the report key
         variables["WINGCLOUD_PUBLIC_URL"] = PUBLIC_URL
         variables["WINGCLOUD_INGRESS_SECRET"] = ref("IngressSecretArn")
     variables["POWERTOOLS_SERVICE_NAME"] = function.service
