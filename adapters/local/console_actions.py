@@ -16,7 +16,10 @@ from starlette.responses import JSONResponse
 
 import events
 from adapters.github.samples import UnknownSampleError, sample_delivery
-from adapters.local.api_models import ErrorView
+from adapters.http.api_models import ErrorView
+from adapters.http.doors import accept_webhook
+from adapters.http.errors import ApiError
+from adapters.http.reports import Verdict, verdict
 from adapters.local.console_models import (
     MessageView,
     PlayReport,
@@ -29,9 +32,6 @@ from adapters.local.console_models import (
     WebhookSent,
 )
 from adapters.local.console_reset import reset
-from adapters.local.errors import ApiError
-from adapters.local.ingress import accept_webhook
-from adapters.local.reports import Verdict, verdict
 from adapters.local.system import System
 from events.models import Endpoint
 from ports import RuntimeReport

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from adapters.http.api_models import DeadLetterView, ErrorView
+from adapters.http.errors import ApiError
 from adapters.local import console_views as views
-from adapters.local.api_models import DeadLetterView, ErrorView
 from adapters.local.console_map import NODE_HEIGHT, NODE_WIDTH, layout
 from adapters.local.console_models import (
     AppRef,
@@ -29,7 +30,6 @@ from adapters.local.console_models import (
     Step,
     Waterfall,
 )
-from adapters.local.errors import ApiError
 from adapters.local.system import System
 from bus.routing import Router
 from ports import App, Environment

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from adapters.local.api_models import DeadLetterView
+from adapters.http.api_models import DeadLetterView
 
 
 class _Body(BaseModel):
@@ -256,8 +256,3 @@ class Reset(_Body):
 class ResetDone(BaseModel):
     removed: dict[str, int] = Field(description="Rows removed per kind")
     stopped: list[str] = Field(description="The runtime apps destroyed")
-
-
-class StopAccepted(BaseModel):
-    environment_id: str
-    stop: str = "requested"

@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from adapters.http.errors import ApiError
 from adapters.local import console_views, views
 from adapters.local.console_api import Directory
-from adapters.local.errors import ApiError
 from adapters.local.system import System
 from services.api import UnknownEnvironmentError
 from services.logs.handlers import log_key

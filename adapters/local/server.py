@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,10 +23,14 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from adapters.local import api, console_stream, views
-from adapters.local.api_common import ApiAuth, install_error_handlers
-from adapters.local.errors import ApiError, http_error, server_error
-from adapters.local.ingress import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
+from adapters.http import api
+from adapters.http.api_common import ApiAuth, install_error_handlers
+from adapters.http.backend import Backend
+from adapters.http.doors import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
+from adapters.http.errors import ApiError, http_error, server_error
+from adapters.local import console_stream, views
+from adapters.local.console_actions import ACTIONS
+from adapters.local.console_api import CONSOLE
 from adapters.local.requestlog import RequestLog
 from adapters.local.runtime import EndpointProxy
 from adapters.local.system import System
@@ -158,6 +162,11 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(api.router)
+    # the console's own routes (its map, inspector, panels and reset) read the local store: local only
+    console = APIRouter(prefix="/api", dependencies=[api.BEARER], responses={401: api.ERRORS[401]})
+    console.include_router(CONSOLE)
+    console.include_router(ACTIONS)
+    app.include_router(console)
     app.router.routes.extend(
         [
             Route("/", console_stream.console_page, methods=["GET"]),
@@ -170,7 +179,8 @@ def create_app(
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )
-    app.state.system = system
+    backend: Backend = system  # what the shared routes and doors see of it (checked by mypy)
+    app.state.system = backend
     front: Any = GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token))
     if system.outside.machines is not None:  # deployments run here: their endpoints are served here too
         front = EndpointProxy(front, system.outside.machines)

@@ -7,19 +7,20 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from adapters.local import outbox
+from adapters.http.errors import ApiError
+from adapters.http.reports import CredentialedFlyIO, ReportTokens, report_arrival
+from adapters.local import outbox, views
 from adapters.local.calls import CallLog, RecordedDNS, RecordedFlyIO, RecordedGitHub, calling
 from adapters.local.db import Database
 from adapters.local.inbox import SCHEMA as INBOX_SCHEMA
 from adapters.local.inbox import VERSION as INBOX_VERSION
-from adapters.local.inbox import Inbox
+from adapters.local.inbox import Inbox, InboxClosedError
 from adapters.local.keys import FileKeyService
 from adapters.local.notify import Notifier
-from adapters.local.reports import CredentialedFlyIO, ReportTokens
 from adapters.local.store import SqliteApps, SqliteBlobs, SqliteEnvironments, SqliteFeed, SqliteKeyValue, SqliteSecrets
 from adapters.local.unit import transaction
 from adapters.local.worker import Worker
@@ -29,8 +30,7 @@ from bus.delivery import Target, command
 from bus.retry import RetryPolicy
 from bus.routing import Router, Sealer, targets_of
 from events import Event
-from ports import DNS, Arrival, Clock, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
-from ports.codec import to_json
+from ports import DNS, Arrival, Clock, Environments, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
 from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, KeyValueRetiredNames
 from services.secrets import StoredSecretReader
 from spec.contract import Contract
@@ -127,6 +127,41 @@ class System:
         edge = next(s.edges[arrival.door] for s in self.services if arrival.door in s.edges)
         edge.admit(arrival)
 
+    # --- what the HTTP surface needs (adapters.http.backend.Backend) ----------------------------------------
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.credentials.webhook_secret
+
+    @property
+    def max_webhook_bytes(self) -> int:
+        return self.settings.max_webhook_bytes
+
+    @property
+    def described(self) -> dict[str, str]:
+        return self.outside.described
+
+    async def store(self, arrival: Arrival) -> bool:
+        """Commit an admitted arrival to the inbox (group commit) before the door answers."""
+        try:
+            return await self.inbox.accept(arrival)
+        except InboxClosedError:
+            raise ApiError(
+                503, "wingcloud is shutting down; nothing was stored, send it again", "unavailable"
+            ) from None
+
+    def current_environments(self) -> Environments:
+        return self.ports.environments
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return outbox.dead_letters(self.db.connection())
+
+    def trace(self, correlation_id: str) -> dict[str, Any] | None:
+        return views.trace_view(self.db.connection(), correlation_id)
+
+    def timeline(self, after: int, limit: int) -> list[dict[str, Any]]:
+        return views.timeline(self.db.connection(), after, limit)
+
     def report(self, report: RuntimeReport, report_id: str) -> bool:
         """A runtime report through the report door, from this process (the embedded runtime); True if new."""
         arrival = report_arrival(report, report_id)
@@ -160,13 +195,6 @@ class System:
         if any(removed.values()):
             log.info("forgot history older than %s days: %s", self.settings.archive_retention_days, removed)
         return removed
-
-
-def report_arrival(report: RuntimeReport, report_id: str, body: bytes | None = None) -> Arrival:
-    """A report as it arrives: correlated with what started its deployment (the runtime sends that id back),
-    or with its deployment."""
-    correlation_id = report.correlation_id or report.deployment_id
-    return Arrival("report", report_id, report.status, body or to_json(report), correlation_id, datetime.now(UTC))
 
 
 @functools.cache

@@ -30,7 +30,7 @@ def _check(document: dict[str, Any], method: str, template: str, response: Any) 
 
 
 def test_every_api_route_is_documented_with_bearer_auth(client: TestClient, document: dict[str, Any]) -> None:
-    from adapters.local.api import router
+    from adapters.http.api import router
 
     def routes(of: Any, prefix: str = "") -> set[tuple[str, str]]:
         found = set()

@@ -4,7 +4,7 @@ errors and validation errors to `{"error", "detail", "problems"}` answers."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.local import outbox
-from adapters.local.errors import error_response, note_refusal
+from adapters.http.backend import NotKeptError
+from adapters.http.errors import error_response, note_refusal
+from bus.errors import RedriveError
 from services.api import RedeployRefusedError, StopRefusedError, UnknownEnvironmentError
 from services.apps.validation import InvalidAppError, UnknownAppError
 from services.secrets.api import InvalidSecretError
@@ -77,8 +78,9 @@ class ApiAuth:
     `curl -d '{...}'` sends JSON labelled as a form.
     """
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self._app, self._token = app, token.encode()
+    def __init__(self, app: ASGIApp, token: str | Callable[[], str]) -> None:
+        """`token`: the API token, or how to read it when a request needs it (the ingress Lambda's secret)."""
+        self._app, self._token = app, token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -114,7 +116,8 @@ class ApiAuth:
         token = header[7:].strip() if header[:7].lower() == b"bearer " else b""
         if not token and scope["path"] in QUERY_TOKEN:
             token = Request(scope).query_params.get("token", "").encode()
-        return bool(token) and hmac.compare_digest(token, self._token)
+        expected = self._token if isinstance(self._token, str) else self._token()
+        return bool(token) and hmac.compare_digest(token, expected.encode())
 
 
 def problems_of(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -163,7 +166,9 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         return error_response(409, str(exc), "redeploy_refused")
     if isinstance(exc, StopRefusedError):
         return error_response(409, str(exc), "stop_refused")
-    assert isinstance(exc, outbox.RedriveError)
+    if isinstance(exc, NotKeptError):
+        return error_response(501, str(exc), "not_kept")
+    assert isinstance(exc, RedriveError)
     return error_response(404 if "no dead letter" in str(exc) else 409, str(exc))
 
 
@@ -176,6 +181,7 @@ def install_error_handlers(app: FastAPI) -> None:
         InvalidSecretError,
         RedeployRefusedError,
         StopRefusedError,
-        outbox.RedriveError,
+        RedriveError,
+        NotKeptError,
     ):
         app.add_exception_handler(error, domain_error)

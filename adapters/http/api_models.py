@@ -229,3 +229,10 @@ class ErrorView(BaseModel):
     error: str
     detail: str
     problems: list[Problem] | None = Field(None, description="Every invalid field of the request (422)")
+
+
+class StopAccepted(BaseModel):
+    """A stop was requested: the environment manager stops the environment (reason `manual`)."""
+
+    environment_id: str
+    stop: str = "requested"

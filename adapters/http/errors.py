@@ -25,6 +25,7 @@ _CODES = {
     413: "payload_too_large",
     422: "invalid",
     500: "internal_error",
+    501: "not_kept",
     503: "unavailable",
 }
 

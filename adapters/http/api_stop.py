@@ -8,17 +8,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from adapters.local.api_models import ErrorView
-from adapters.local.console_models import StopAccepted
-from adapters.local.system import System
+from adapters.http.api_models import ErrorView, StopAccepted
+from adapters.http.backend import Backend
 from services.api import request_stop
 
 STOP = APIRouter(tags=["environments"])
 USER = "local"  # who asks, as the API's other commands name the local user (`api.LOCAL_USER`)
 
 
-def _system(request: Request) -> System:
-    system: System = request.app.state.system
+def _system(request: Request) -> Backend:
+    system: Backend = request.app.state.system
     return system
 
 
@@ -31,7 +30,7 @@ def _system(request: Request) -> System:
         409: {"model": ErrorView, "description": "Already stopped"},
     },
 )
-def stop_route(environment_id: str, system: Annotated[System, Depends(_system)]) -> StopAccepted:
+def stop_route(environment_id: str, system: Annotated[Backend, Depends(_system)]) -> StopAccepted:
     """Stop a live environment: its runtime is destroyed, its DNS names and logs removed."""
     system.command("api", lambda ports: (None, request_stop(environment_id, USER, ports)))
     return StopAccepted(environment_id=environment_id)
