@@ -5,12 +5,14 @@ API Gateway would return it."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,9 +71,24 @@ def http_api_event(
     return event
 
 
+@contextmanager
+def own_event_loop() -> Iterator[None]:
+    """Mangum runs the app on `asyncio.get_event_loop()`, making one when there is none and never closing it
+    (a Lambda container keeps it for life). Offline, in a process that runs other event loops, each use gets
+    a loop of its own, closed after: no loop is left behind for the garbage collector to find unclosed."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 def call(handler: Handler, event: dict[str, Any]) -> Answer:
     """Invoke the handler; read its payload-2.0 answer."""
-    answer = handler(event, _Context())
+    with own_event_loop():
+        answer = handler(event, _Context())
     raw = str(answer.get("body") or "")
     body = base64.b64decode(raw) if answer.get("isBase64Encoded") else raw.encode()
     return Answer(

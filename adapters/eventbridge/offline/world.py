@@ -22,7 +22,7 @@ from adapters.eventbridge.function.routes import ROUTES
 from adapters.eventbridge.function.state import DynamoSecretStore
 from adapters.eventbridge.function.wiring import Outside
 from adapters.eventbridge.offline.esm import QueuePump
-from adapters.eventbridge.offline.ingress import Answer, call, http_api_event
+from adapters.eventbridge.offline.ingress import Answer, call, http_api_event, own_event_loop
 from adapters.eventbridge.offline.observe import dead_letters_of, trace_of
 from adapters.eventbridge.offline.stack import OfflineStack, scheduled_event
 from bus.deadletters import DeadLetter
@@ -80,7 +80,8 @@ class AwsWorld(FrontDoor):
         self.ingress = build_backend(stack.ingress_settings(self.settings), stack.clients, outside)
         for consumer in self.ingress.consumers.values():
             consumer.journal, consumer.on_publish = self.journal, self._expect
-        self.ingress_handler = behind_mangum(self.ingress)
+        with own_event_loop():
+            self.ingress_handler = behind_mangum(self.ingress)
         sqs = stack.clients("sqs")
         self.pumps = {
             service: QueuePump(sqs, url, self.consumers[service].handle, repair=stack.repair)
