@@ -318,6 +318,14 @@ def test_a_content_filter_on_a_field_old_events_may_lack_breaks_and_on_a_require
         ),
     }
 
+    def on_provider_or_absent(d: dict[str, Any]) -> None:
+        on_provider(d)  # old events carry no provider: matching its absence keeps them coming
+        d["operations"]["github.onEnvironmentStopped"]["x-eventbridge-pattern"]["detail"]["provider"].append(
+            {"exists": False}
+        )
+
+    assert {f.verdict for f in _findings(tmp_path, on_provider_or_absent)} == {COMPATIBLE}
+
     def on_reason(d: dict[str, Any]) -> None:
         d["operations"]["github.onEnvironmentStopped"]["x-eventbridge-pattern"] = {
             "detail": {"type": ["preview"], "reason": ["pull-request-closed"]}
