@@ -82,6 +82,23 @@ def _inline(node: Any, schemas: Mapping[str, Any], seen: tuple[str, ...] = ()) -
     return node
 
 
+def _known(schema: Any, value: Any) -> Any:
+    """`value` with the undeclared properties of closed objects dropped; the same object when none were."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        if not isinstance(properties, dict) or schema.get("additionalProperties") is not False:
+            return value
+        kept = {key: _known(properties[key], item) for key, item in value.items() if key in properties}
+        same = len(kept) == len(value) and all(kept[key] is value[key] for key in kept)
+        return value if same else kept
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        items = [_known(schema["items"], item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
 def _formats() -> dict[str, Any]:
     """jsonschema's own format checks, for the compiled validators: both judge a format the same way."""
     checker = Draft7Validator.FORMAT_CHECKER
@@ -99,6 +116,7 @@ class PayloadValidator:
 
     def __init__(self, schemas: Mapping[str, Any], messages: Mapping[str, str]) -> None:
         inlined = {name: _inline(schemas[schema], schemas) for name, schema in messages.items()}
+        self._inlined = inlined
         self._validators = {
             name: Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
             for name, schema in inlined.items()
@@ -131,6 +149,15 @@ class PayloadValidator:
         else:
             return
         self.validate_slowly(detail_type, detail)
+
+    def known(self, detail_type: str, detail: Any) -> Any:
+        """`detail` without the properties its schema does not name, at any depth: what a receiver reads
+        (a tolerant reader, decision 0009), so a field a newer sender adds breaks no receiver still on the old
+        spec. Senders stay strict: `validate` refuses what the spec does not name."""
+        schema = self._inlined.get(detail_type)
+        if schema is None:
+            raise UnknownEventError(detail_type)
+        return _known(schema, detail)
 
     def validate_slowly(self, detail_type: str, detail: Any) -> None:
         """jsonschema alone (the reference the compiled validators are held to)."""
