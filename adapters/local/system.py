@@ -15,7 +15,7 @@ from adapters.http.errors import ApiError
 from adapters.http.reports import CredentialedFlyIO, ReportTokens, report_arrival
 from adapters.local import outbox, views
 from adapters.local.calls import CallLog, RecordedDNS, RecordedFlyIO, RecordedGitHub, calling
-from adapters.local.db import Database
+from adapters.local.db import Checkpointer, Database
 from adapters.local.inbox import SCHEMA as INBOX_SCHEMA
 from adapters.local.inbox import VERSION as INBOX_VERSION
 from adapters.local.inbox import Inbox, InboxClosedError
@@ -84,12 +84,17 @@ class System:
     outside: Outside
     calls: CallLog  # every call to GitHub, fly.io and DNS (the console's outside-world panel)
     background: list[Background] = field(default_factory=list)
+    checkpointer: Checkpointer = field(init=False)
     _running: bool = False
+
+    def __post_init__(self) -> None:
+        self.checkpointer = Checkpointer(self.db)
 
     def start(self, *, background: bool = True) -> None:
         """Start the inbox's housekeeping; with `background`, also the worker and what runs beside it (tests
         that drive delivery step by step leave them off)."""
         self.inbox.start()
+        self.checkpointer.start()
         self._running = background
         if background:
             self.worker.start()
@@ -102,6 +107,7 @@ class System:
                 runner.stop()
             self.worker.stop()
         self.inbox.stop()
+        self.checkpointer.stop()
         self.outside.close()
         self.calls.close()
 
@@ -221,7 +227,7 @@ def build_system(
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials = load_credentials(settings, data_dir)
     public = (settings.public_url or base_url).rstrip("/")
-    db = Database(data_dir / "wingcloud.sqlite3", durable=settings.fsync)
+    db = Database(data_dir / "wingcloud.sqlite3", durable=settings.fsync, autocheckpoint=False)
     router = spec_router()
     tokens = ReportTokens(credentials.report_key)
     conn = db.connection
