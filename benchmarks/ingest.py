@@ -9,6 +9,9 @@
    and as a median: on a shared machine one sub-second burst can be off by 2x. Both servers first get a short
    warm-up burst (not measured).
 2. Latency: paced webhooks, each timed from send to its `EnvironmentDeployRequested` on the live SSE stream.
+3. The drain's CPU: seconds of CPU the server process spent working off each backlog (from /proc), so a figure
+   taken on a busy machine still says what one workflow costs. `--tree DIR` measures the `wingcloud serve` of
+   another checkout (an older commit's worktree) with this script, for side-by-side comparisons.
 Bounded request counts, loopback only. Figures vary with the machine; they are for the record, not for tests.
 """
 
@@ -129,8 +132,14 @@ async def blast(port: int, path: str, requests: list[bytes], connections: int) -
     return time.perf_counter() - started, statuses
 
 
-def start(cmd: list[str], env: dict[str, str], health: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start(cmd: list[str], env: dict[str, str], health: str, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
         try:
             httpx.get(health, timeout=1)
@@ -191,7 +200,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="bursts, each compared with the bare endpoint before it")
     parser.add_argument("--latency-samples", type=int, default=100)
     parser.add_argument("--pace", type=float, default=0.2, help="seconds between latency samples")
+    parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose `wingcloud serve` is measured")
     args = parser.parse_args()
+    tree = args.tree.resolve()
     data_dir = Path(tempfile.mkdtemp(prefix="wingcloud-bench-"))
     port, bare_port = free_port(), free_port()
     env = {
@@ -199,6 +210,7 @@ def main() -> None:
         "WINGCLOUD_GITHUB_WEBHOOK_SECRET": SECRET,
         "WINGCLOUD_API_TOKEN": TOKEN,
         "WINGCLOUD_RUNTIME_STEP_SECONDS": "0",
+        "PYTHONPATH": str(tree),
     }
     url = f"http://127.0.0.1:{port}"
     serve = start(
@@ -214,6 +226,7 @@ def main() -> None:
         ],
         env,
         f"{url}/healthz",
+        cwd=tree,
     )
     bare = start([sys.executable, "-c", BARE_APP, str(bare_port)], env, f"http://127.0.0.1:{bare_port}/")
     try:
@@ -233,7 +246,7 @@ def main() -> None:
         asyncio.run(blast(bare_port, "/", bare_requests[:WARM_UP], args.connections))
         asyncio.run(blast(port, "/webhooks/github", warm, args.connections))
         wait_quiet(url)
-        rounds = [throughput_round(r, args, port, bare_port, url, bare_requests) for r in range(args.rounds)]
+        rounds = [throughput_round(r, args, port, bare_port, url, bare_requests, serve.pid) for r in range(args.rounds)]
         print("latency phase...", file=sys.stderr, flush=True)
         delays = sorted(asyncio.run(latency(url, port, args.latency_samples, args.pace)))
     finally:
@@ -249,12 +262,13 @@ class Round:
     rate: float  # durable webhooks/s
     bare_rate: float  # the bare endpoint just before, wingcloud idle
     drained: float  # seconds to work off the burst's backlog
+    cpu: float  # CPU seconds the server spent from the burst's start to the end of its backlog
     statuses: dict[int, int]
     bare_statuses: dict[int, int]
 
 
 def throughput_round(
-    r: int, args: argparse.Namespace, port: int, bare_port: int, url: str, bare_requests: list[bytes]
+    r: int, args: argparse.Namespace, port: int, bare_port: int, url: str, bare_requests: list[bytes], pid: int
 ) -> Round:
     """The bare endpoint, then wingcloud, then wingcloud's backlog worked off: the bare endpoint always runs
     while wingcloud is idle (during a drain it would share the two cores and look slower than it is)."""
@@ -264,12 +278,14 @@ def throughput_round(
     ]
     print(f"round {r + 1}: throughput...", file=sys.stderr, flush=True)
     bare_took, bare_statuses = asyncio.run(blast(bare_port, "/", bare_requests, args.connections))
+    cpu_before = cpu_seconds(pid)
     took, statuses = asyncio.run(blast(port, "/webhooks/github", requests, args.connections))
     print(f"round {r + 1}: sent in {took:.1f}s (bare {bare_took:.1f}s); draining...", file=sys.stderr, flush=True)
     drain_started = time.perf_counter()
     wait_quiet(url)
     drained = time.perf_counter() - drain_started
-    return Round(args.requests / took, args.requests / bare_took, drained, statuses, bare_statuses)
+    cpu = cpu_seconds(pid) - cpu_before
+    return Round(args.requests / took, args.requests / bare_took, drained, cpu, statuses, bare_statuses)
 
 
 def report(args: argparse.Namespace, rounds: list[Round], delays: list[float]) -> None:
@@ -284,7 +300,7 @@ def report(args: argparse.Namespace, rounds: list[Round], delays: list[float]) -
     for n, r in enumerate(rounds, 1):
         print(
             f"  round {n}: wingcloud {r.rate:6.0f}/s   bare {r.bare_rate:6.0f}/s   ratio {r.rate / r.bare_rate:4.0%}"
-            f"   backlog worked off in {r.drained:.1f} s"
+            f"   backlog worked off in {r.drained:.1f} s, {r.cpu:.1f} CPU s"
         )
     print(
         f"wingcloud serve  durable webhooks/s: {spread([r.rate for r in rounds], '{:.0f}')}   statuses {total([r.statuses for r in rounds])}"
@@ -298,6 +314,10 @@ def report(args: argparse.Namespace, rounds: list[Round], delays: list[float]) -
     end_to_end = [args.requests / (args.requests / r.rate + r.drained) for r in rounds]
     print(
         f"backlog: each burst's {args.requests} full workflows done at {spread(end_to_end, '{:.0f}')} webhooks/s end to end"
+    )
+    print(
+        f"server CPU per full workflow (ingest + drain): {spread([r.cpu / args.requests * 1000 for r in rounds], '{:.1f}')} ms,"
+        f" i.e. {spread([args.requests / r.cpu for r in rounds], '{:.0f}')} workflows per CPU-second"
     )
     p50 = statistics.median(delays) * 1000
     p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] * 1000

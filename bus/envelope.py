@@ -114,8 +114,7 @@ class Envelope(events.Envelope):
                 f"{self.detail_type!r} is not a message of the spec", detail_type=self.detail_type, envelope=self
             )
         try:
-            detail = events.known(self.detail_type, self.detail)
-            events.validate(self.detail_type, detail)
+            detail = events.read(self.detail_type, self.detail)
         except events.EventValidationError as error:
             return InvalidEventError(str(error), detail_type=self.detail_type, envelope=self)
         return events.REGISTRY[self.detail_type].model_validate(detail)

@@ -94,6 +94,12 @@ def known(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def read(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """`detail` as a receiver reads it (`known`), validated; raises EventValidationError (decision 0009)."""
+    kept: dict[str, Any] = _VALIDATOR.read(detail_type, detail)
+    return kept
+
+
 def parse(detail_type: str, detail: dict[str, Any]) -> Event:
     """Validate against the spec, then build the typed model."""
     validate(detail_type, detail)
@@ -180,5 +186,6 @@ __all__ = [
     "WebhookIgnoredPayload",
     "known",
     "parse",
+    "read",
     "validate",
 ]
