@@ -153,7 +153,10 @@ class TransactionalDynamo:
 
     def _action(self, touched: _Touched) -> Item | None:
         if not touched.read:  # a blind Put stays blind: last writer wins, as without a transaction
-            return {"Put": {"TableName": touched.table, "Item": touched.after}} if touched.after is not None else None
+            if touched.after is not None:
+                return {"Put": {"TableName": touched.table, "Item": touched.after}}
+            # put blind, then deleted in the same delivery: delete it, blind too (the Put's item may be there)
+            return {"Delete": {"TableName": touched.table, "Key": touched.key}} if touched.written else None
         revision = int(touched.before[REVISION]["N"]) if touched.before and REVISION in touched.before else None
         if touched.before is None:
             fence: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}

@@ -116,6 +116,24 @@ def test_a_concurrent_writer_cancels_the_transaction_and_the_retry_sees_its_writ
     assert sorted(item["live"]["SS"]) == ["env_a", "env_b"] and item["rev"] == {"N": "2"}
 
 
+def test_an_item_put_blind_then_deleted_in_one_delivery_is_gone_after_the_commit(quiet: OfflineStack) -> None:
+    """A handler that stops an environment (an unconditional Put) and then deletes it (deleting an app) in one
+    delivery: the commit must delete the item, as the two calls would without a transaction."""
+    raw = quiet.clients("dynamodb")
+    table = quiet.deployment.stores["environments"]
+    key = {"pk": {"S": "env#blind"}, "sk": {"S": "env"}}
+    raw.put_item(TableName=table, Item={**key, "status": {"S": "running"}})
+    tx = TransactionalDynamo(raw)
+    tx.begin()
+    tx.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": {**key, "status": {"S": "stopped"}}}}])
+    assert tx.get_item(TableName=table, Key=key)["Item"]["status"] == {"S": "stopped"}  # read your write
+    tx.transact_write_items(TransactItems=[{"Delete": {"TableName": table, "Key": key}}])
+    assert tx.get_item(TableName=table, Key=key) == {}
+    tx.commit([])
+    tx.end()
+    assert "Item" not in raw.get_item(TableName=table, Key=key, ConsistentRead=True)
+
+
 @pytest.mark.parametrize("point", ("committed", "published"))
 def test_a_command_stranded_after_its_commit_is_published_by_the_relay(quiet: OfflineStack, point: str) -> None:
     """No queue redelivers an API command: the ingress function's relay schedule sends what it committed."""
