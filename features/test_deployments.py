@@ -175,7 +175,7 @@ def comment_links(world: WorldLike, name: str, pr: int, repository: str) -> None
     slug = env.id.replace("_", "-")
     assert f"[website](https://website-{slug}.{q.ZONE})" in comment.body
     assert f"[api](https://api-{slug}.{q.ZONE})" in comment.body
-    assert f"({world.settings.console_url}/environments/{env.id})" in comment.body
+    assert f"[{env.id}]({world.settings.console_url}/#environment={env.id})" in comment.body
     assert len(world.github.called("upsert_pull_request_comment")) == len(world.events("PullRequestCommentUpserted"))
 
 

@@ -78,6 +78,6 @@ def render_comment(
         status = f"{env.status} {_ICONS.get(env.status, '⏳')}"
         links = ", ".join(f"[{host.label}](https://{host.hostname})" for host in ports.comments.hosts(env.id))
         endpoints = links if env.status == EnvironmentStatus.running and links else "-"
-        console = f"[{env.id}]({ports.settings.console_url}/environments/{env.id})"
+        console = f"[{env.id}]({ports.settings.console_url}/#environment={env.id})"  # one page: main.js opens it
         rows.append(f"| `{env.branch}` @ `{env.sha[:7]}` | {status} | {endpoints} | {console} |")
     return "\n".join([*rows, "", marker(app_id)])

@@ -54,7 +54,7 @@ def test_a_status_change_creates_the_comment_then_updates_it_in_place() -> None:
     [comment] = fakes.github.comments_on("Codertocat/Hello-World", 2)
     assert comment.marker == marker("app_1") and comment.installation_id == 1
     assert "| `changes` @ `f95f852` | running ✅ | [website](https://website-env-1.wingcloud.test) |" in comment.body
-    assert "http://127.0.0.1:8080/environments/env_1" in comment.body
+    assert "[env_1](http://127.0.0.1:8080/#environment=env_1)" in comment.body
 
 
 def test_an_unchanged_comment_is_not_sent_again() -> None:

@@ -1,10 +1,12 @@
 """The console in a real browser (Playwright driving Debian's chromium) against a real `wingcloud serve`: the map
 and its live counts, the inspector, the waterfall of a pull request's workflow, the timeline's filters, every
-interaction panel, the outside world, dead letters and redrive, and the reset. Every wait is Playwright's
+interaction panel, an environment's live log, the pull-request comment's link, the outside world, dead letters and
+redrive, and the reset. Every wait is Playwright's
 auto-waiting `expect`: the timeouts bound a hang, they are not what a test checks."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.http.reports import ReportTokens
 from spec.contract import Contract
 from tests.adapters.local.conftest import AUTH, TOKEN, fixture_body, signed
 from tests.adapters.local.process import Server, free_port
@@ -87,6 +90,23 @@ def webhook(server: Server, name: str, event: str, delivery: str) -> None:
     body = fixture_body(name)
     response = httpx.post(f"{server.url}/webhooks/github", content=body, headers=signed(body, event, delivery))
     assert response.status_code == 202, response.text
+
+
+def comment_link(server: Server) -> str:
+    """The console link of the newest pull-request comment the embedded GitHub was asked to write."""
+    calls = httpx.get(f"{server.url}/api/console/outside", params={"port": "github"}, headers=AUTH).json()["calls"]
+    bodies = [call["args"]["body"] for call in calls if call["method"] == "upsert_pull_request_comment"]
+    assert bodies, [call["method"] for call in calls]
+    [link] = re.findall(r"\]\((http://[^)\s]+)\)", bodies[0])  # the endpoints' links are https
+    return str(link)
+
+
+def new_tab(page: Any, url: str) -> Any:
+    """`url` in a tab of its own, as a link from GitHub opens it: nothing in its sessionStorage."""
+    tab = page.context.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    tab.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    tab.goto(url)
+    return tab
 
 
 def no_horizontal_scroll(page: Any) -> None:
@@ -305,6 +325,62 @@ def test_a_webhook_a_report_a_redeploy_a_stop_and_the_logs_from_their_panels(ser
     expect(preview.locator(".status")).to_have_text("stopped", timeout=WAIT)
     expect(preview.get_by_role("button", name="Stop")).to_be_disabled()
     expect(page.locator("#logs-state")).to_contain_text("no deployment")  # a stop purges the logs
+
+
+def test_the_pull_request_comment_opens_its_environment_in_the_console(server: Server, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    create_app(server)
+    webhook(server, "pull_request.opened.json", "pull_request", "link-1")
+    preview = page.locator("#environments [data-environment]", has_text="changes")
+    expect(preview.locator(".status")).to_have_text("running", timeout=WAIT)
+    env_id = preview.get_attribute("data-environment")
+    link = comment_link(server)
+    assert link == f"{server.url}/#environment={env_id}"
+
+    signed_out = new_tab(page, link)  # the token is asked for, and the environment still opened after it
+    expect(signed_out.locator("#login")).to_be_visible()
+    signed_out.get_by_label("The API token wingcloud serve printed").fill(TOKEN)
+    signed_out.get_by_role("button", name="Use token").click()
+    for tab in (signed_out, new_tab(page, f"{server.url}/#token={TOKEN}&environment={env_id}")):
+        expect(tab.locator("#tab-environments")).to_be_visible(timeout=WAIT)
+        row = tab.locator(f'#environments [data-environment="{env_id}"]')
+        expect(row).to_have_attribute("aria-current", "true")
+        expect(tab.locator('#environments [aria-current="true"]')).to_have_count(1)
+        expect(tab.locator("#logs-title")).to_have_text("Logs of hello · preview changes")
+        expect(tab.locator("#logs")).to_contain_text("running-tests")
+        assert TOKEN not in tab.url and tab.url.endswith(f"#environment={env_id}")
+        assert tab.evaluate("sessionStorage.getItem('wingcloud-token')") == TOKEN
+
+    unknown = new_tab(page, f"{server.url}/#token={TOKEN}&environment=env_gone")
+    expect(unknown.locator("#notice")).to_contain_text("No environment env_gone here")
+
+
+def test_a_log_streams_live_and_the_environments_fit_1280_px(server: Server, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    app_id = create_app(server)
+    webhook(server, "pull_request.opened.json", "pull_request", "logs-1")
+    preview = page.locator("#environments [data-environment]", has_text="changes")
+    expect(preview.locator(".status")).to_have_text("running", timeout=WAIT)
+    expect(page.locator("#environments [data-environment] .status")).to_have_text(["running", "running"])
+    page.locator("#tabbtn-environments").click()
+    preview.get_by_role("button", name="Logs").click()
+    logs = page.locator("#logs")
+    expect(logs).to_contain_text("running-tests")
+    expect(page.locator("#logs-state")).to_contain_text("live")
+    no_horizontal_scroll(page)  # the issue's first complaint: the table hid its buttons at 1400 px
+
+    envs = httpx.get(f"{server.url}/api/apps/{app_id}/environments", headers=AUTH).json()
+    [env] = [e for e in envs if e["id"] == preview.get_attribute("data-environment")]
+    key = json.loads((server.data_dir / "credentials.json").read_text())["report_key"].encode()
+    token = ReportTokens(key).issue(env["id"], env["deployment_id"])
+    line = {"at": "2026-12-07T10:00:00+00:00", "stream": "app", "text": "written after the panel opened"}
+    batch = {"environment_id": env["id"], "deployment_id": env["deployment_id"], "lines": [line]}
+    response = httpx.post(f"{server.url}/runtime/logs", json=batch, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 202, response.text
+    expect(logs.locator(".log-line", has_text="written after the panel opened")).to_have_count(1, timeout=WAIT)
+    no_horizontal_scroll(page)
 
 
 def test_a_publish_the_spec_refuses_shows_the_error_on_the_field_and_a_valid_one_is_delivered(

@@ -7,12 +7,6 @@
 import { $ } from "./dom.js";
 
 const KEY = "wingcloud-token";
-const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-if (fromHash) {
-  sessionStorage.setItem(KEY, fromHash);
-  history.replaceState(null, "", location.pathname);
-}
-
 localStorage.removeItem(KEY); // where earlier versions kept it
 export const auth = { token: sessionStorage.getItem(KEY) || "" };
 
@@ -20,6 +14,19 @@ export function setToken(token) {
   auth.token = token;
   sessionStorage.setItem(KEY, token);
 }
+
+// `#token=...` sets the token and leaves the address bar; the rest of the fragment stays there, for the console
+// to read (`#token=...&environment=env_...`: the pull-request comment's link, signed in).
+export function takeToken() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get("token");
+  if (!token) return;
+  setToken(token);
+  fragment.delete("token");
+  const rest = fragment.toString();
+  history.replaceState(null, "", `${location.pathname}${location.search}${rest ? `#${rest}` : ""}`);
+}
+takeToken();
 
 export class ApiError extends Error {
   constructor(status, data) {

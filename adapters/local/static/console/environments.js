@@ -16,15 +16,34 @@ export class Environments {
     );
     this.empty = el("p", { class: "muted", id: "environments-empty" }, "No environments yet: an app gets its production environment when it is created, a pull request its preview.");
     this.logs = new LogViewer();
+    this.linked = null; // the environment a link named: its row stays marked across renders
+    this.envs = [];
+    this.names = {};
     root.append(this.empty, this.table, this.logs.root);
   }
 
   render(envs, apps) {
     const names = Object.fromEntries(apps.map((a) => [a.id, a.name]));
+    this.envs = envs;
+    this.names = names;
     this.empty.hidden = envs.length > 0;
     this.table.hidden = envs.length === 0;
     const sorted = [...envs].sort((a, b) => (a.status === "stopped") - (b.status === "stopped") || b.updated_at.localeCompare(a.updated_at));
     $("tbody", this.table).replaceChildren(...sorted.map((e) => this.row(e, names[e.app_id])));
+  }
+
+  // Mark the environment `id`, show its row and open its log; false when there is no such environment.
+  reveal(id) {
+    this.linked = id;
+    const env = this.envs.find((e) => e.id === id);
+    for (const row of $$("tbody tr", this.table)) {
+      if (row.dataset.environment === id) row.setAttribute("aria-current", "true");
+      else row.removeAttribute("aria-current");
+    }
+    if (!env) return false;
+    $(`tr[data-environment="${CSS.escape(id)}"]`, this.table).scrollIntoView({ block: "nearest" });
+    this.logs.open(env, this.names[env.app_id]);
+    return true;
   }
 
   row(e, appName) {
@@ -34,7 +53,7 @@ export class Environments {
         ? el("span", { class: "not-a-link", title: "the simulated runtime serves nothing at this address" }, e.url, el("small", { class: "muted" }, " (simulated: not served)"))
         : safeLink(e.url)
       : el("span", { class: "muted" }, "–");
-    return el("tr", { "data-environment": e.id, "data-status": e.status },
+    return el("tr", { "data-environment": e.id, "data-status": e.status, "aria-current": e.id === this.linked ? "true" : undefined },
       el("td", { title: e.app_id }, appName || e.app_id),
       el("td", {}, el("div", {}, `${e.type} `, el("code", {}, e.branch)), el("small", { class: "muted" }, e.id)),
       el("td", {}, e.pr_number ? `#${e.pr_number}` : "–"),

@@ -2,7 +2,7 @@
 // Plain modules over the REST API and one server-sent event stream; no build step (docs/decisions/0010).
 "use strict";
 
-import { api, auth, setToken, EventStream } from "./api.js";
+import { api, auth, setToken, takeToken, EventStream } from "./api.js";
 import { $, $$, el, soon } from "./dom.js";
 import { ServiceMap } from "./map.js";
 import { Inspector } from "./inspector.js";
@@ -67,6 +67,14 @@ function openTrace(correlationId, eventId = null) {
   showTab("trace");
   waterfall.show(correlationId, eventId).catch(warn);
   $("#tab-trace").scrollIntoView({ block: "start" });
+}
+
+// `#environment=<id>` (the link in a pull request's comment): that environment's row marked, its log open.
+function openLinked() {
+  const id = new URLSearchParams(location.hash.slice(1)).get("environment");
+  if (!id) return;
+  showTab("environments");
+  if (!environments.reveal(id)) notify(`No environment ${id} here (stopped and removed, or of another wing.cloud).`, true);
 }
 
 function selectService(name) {
@@ -151,6 +159,7 @@ async function start() {
   publish.setMessages(messages);
   timeline.setOptions({ messages: messages.map((m) => m.name) });
   await refreshLists();
+  openLinked();
   const entries = await timeline.apply();
   await deadLetters.load();
   connect(entries.length && !Object.keys(timeline.filters).length ? entries[0].seq : null);
@@ -199,6 +208,12 @@ for (const button of $$("[data-goto]")) {
     if (focus) focus.focus();
   });
 }
+
+window.addEventListener("hashchange", () => {
+  takeToken();
+  if (!auth.token) return;
+  if (!$("#login").hidden) { $("#login").hidden = true; start().catch(warn); } else openLinked();
+});
 
 showTab("timeline");
 start().catch(warn);
