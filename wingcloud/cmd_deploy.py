@@ -123,7 +123,8 @@ def deploy(
         highlight=False,
     )
     out.print(
-        f"console:      {deployment.ingress_url}/api/openapi.json (the console page is local-only)", highlight=False
+        f"API document: {deployment.ingress_url}/api/openapi.json (OpenAPI; no console page on AWS: deploy/README.md)",
+        highlight=False,
     )
     out.print(f"bus:          {deployment.bus_name}", highlight=False)
     out.print(f"alarms to:    {deployment.alarm_topic}", highlight=False)
