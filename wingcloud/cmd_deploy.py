@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    import httpx
+
     from adapters.eventbridge.function.wiring import AwsClients
     from adapters.eventbridge.stack.deploy import Deployment
 
@@ -23,8 +26,16 @@ app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
-out = Console()
+out = Console(soft_wrap=True)  # URLs and ARNs stay whole for copying, whatever the width
 err = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class DeployOutside:
+    """What `wingcloud deploy` reaches besides AWS. A caller (a test) injects its own as the Click context's
+    `obj` (`CliRunner().invoke(app, args, obj=DeployOutside(github=...))`); the default is the real GitHub."""
+
+    github: httpx.Client | None = None  # GitHub's REST API, for the preflight
 
 
 @app.callback()
@@ -61,7 +72,8 @@ def deploy(
     preflight: bool | None = typer.Option(
         None,
         "--preflight/--no-preflight",
-        help="Point the GitHub App's webhook at the ingress (default: on when the outside credentials are given)",
+        help="Point the GitHub App's webhook at the ingress (default: on AWS when the outside credentials are "
+        "given; off with --endpoint-url, whose emulator GitHub cannot reach)",
     ),
 ) -> None:
     """Without a subcommand, deploys: creates or updates the stack from the generated template on AWS (or on the
@@ -111,15 +123,39 @@ def deploy(
         highlight=False,
     )
     out.print(
-        f"console:      {deployment.ingress_url}/api/openapi.json (the console page is local-only)", highlight=False
+        f"API document: {deployment.ingress_url}/api/openapi.json (OpenAPI; no console page on AWS: deploy/README.md)",
+        highlight=False,
     )
     out.print(f"bus:          {deployment.bus_name}", highlight=False)
     out.print(f"alarms to:    {deployment.alarm_topic}", highlight=False)
-    if preflight if preflight is not None else bool(outside_credentials_secret):
-        _preflight(AwsClients(session, endpoint_url), deployment, outside_credentials_secret)
+    skipped = _preflight_skipped(preflight, outside_credentials_secret, endpoint_url)
+    if skipped:
+        out.print(f"preflight:    skipped ({skipped})", highlight=False)
+        return
+    given = ctx.obj if isinstance(ctx.obj, DeployOutside) else DeployOutside()
+    _preflight(AwsClients(session, endpoint_url), deployment, outside_credentials_secret, given.github)
 
 
-def _preflight(clients: AwsClients, deployment: Deployment, outside_credentials_secret: str) -> None:
+def _preflight_skipped(asked: bool | None, outside_credentials_secret: str, endpoint_url: str | None) -> str:
+    """Why the preflight does not run, or "" when it does. Unasked, it runs on AWS with the outside credentials;
+    an emulator's ingress (http://emulator.invalid unless --public-url) is no URL GitHub could deliver to."""
+    if asked is False:
+        return "--no-preflight"
+    if asked:
+        return ""
+    if not outside_credentials_secret:
+        return "no --outside-credentials-secret, so no GitHub App to configure"
+    if endpoint_url:
+        return f"--endpoint-url {endpoint_url} is an emulator GitHub cannot reach; --preflight runs it anyway"
+    return ""
+
+
+def _preflight(
+    clients: AwsClients,
+    deployment: Deployment,
+    outside_credentials_secret: str,
+    github_http: httpx.Client | None = None,
+) -> None:
     """The RFC's deploy side effect: the GitHub App's webhook goes to this stack's ingress, with its secret."""
     from adapters.eventbridge.stack.preflight import PreflightError, point_github_app, read_secret
 
@@ -141,6 +177,7 @@ def _preflight(clients: AwsClients, deployment: Deployment, outside_credentials_
             ingress["github_webhook_secret"],
             github["github_app_id"],
             github["github_private_key"],
+            client=github_http,
         )
     except PreflightError as error:
         err.print(f"[red]preflight failed[/red]: {error}", highlight=False)

@@ -103,6 +103,9 @@ def test_the_cli_deploys_to_an_endpoint(moto_server: str, aws: AwsClients) -> No
     assert result.exit_code == 0, result.output
     assert f"stack cli-stack: bus cli-bus, {len(functions(Contract.load())) + 1} functions" in result.output
     assert "webhook URL:  http://emulator.invalid/webhooks/github" in result.output
+    # what is printed is named for what it is: the API's description, not a console (none on AWS, decision 0007)
+    assert "API document: http://emulator.invalid/api/openapi.json (OpenAPI; no console page" in result.output
+    assert "console:" not in result.output
     rules = aws("events").list_rules(EventBusName="cli-bus", Limit=100)["Rules"]
     assert {r["Name"] for r in rules} >= {rule.name for rule in Contract.load().rules()}
     states = {m["State"] for m in aws("lambda").list_event_source_mappings()["EventSourceMappings"]}

@@ -1,5 +1,6 @@
 """The ingress function on the moto server, driven with API Gateway (HTTP API, payload 2.0) events: every
-status code of the doors and the API, the redelivery rule, the size limit, and the secret lookup."""
+status code of the doors (webhooks, reports, logs) and the API (the user stop included), the redelivery rule
+of webhooks and reports, the size limit, and the secret lookup."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.offline.ingress import SAMPLE, Answer, call, http_api_event
 from adapters.eventbridge.offline.stack import OfflineStack
 from adapters.eventbridge.offline.world import AwsWorld
-from ports import RuntimeReport
+from ports import Environment, RuntimeReport
 from ports.codec import to_json
 from tests.fixtures import FOLDER, github_body
 
@@ -128,6 +129,82 @@ def test_the_report_and_log_doors_take_the_deployments_token(world: AwsWorld) ->
     )
     assert logged.status == 202, logged.body
     assert "hello from the app" in world.logs(env.id)
+
+
+def running_production(world: AwsWorld) -> Environment:
+    """An app whose production environment runs, its queues drained."""
+    world.github.set_branch_head("acme/app", "main", "a" * 40, "first")
+    world.create_app(owner="o", name="a", repository="acme/app", default_branch="main")
+    world.run()
+    [env] = world.environments()
+    assert env.status == "running"
+    return env
+
+
+def log_batch(env: Environment, deployment: str, text: str) -> bytes:
+    line = {"at": "2026-12-07T00:00:00Z", "stream": "stdout", "text": text}
+    return json.dumps({"environment_id": env.id, "deployment_id": deployment, "lines": [line]}).encode()
+
+
+def test_the_logs_door_answers_401_400_409_and_202_and_the_api_reads_what_it_stored(world: AwsWorld) -> None:
+    env = running_production(world)
+    deployment = str(env.deployment_id)
+    api = {"Authorization": f"Bearer {world.ingress.api_token}"}
+
+    def post(body: bytes, headers: dict[str, str]) -> Answer:
+        return world.request("POST", "/runtime/logs", body=body, headers=headers)
+
+    untokened = post(log_batch(env, deployment, "no token"), {"Content-Type": "application/json"})
+    assert (untokened.status, untokened.json()["error"]) == (401, "invalid_token")
+    # a token is for one environment and deployment: another deployment's does not open this one's door
+    borrowed = post(log_batch(env, deployment, "wrong token"), report_headers(world, env.id, "dep_other"))
+    assert (borrowed.status, borrowed.json()["error"]) == (401, "invalid_token")
+    for malformed in (b"not json", json.dumps({"environment_id": env.id}).encode()):
+        refused = post(malformed, report_headers(world, env.id, deployment))
+        assert (refused.status, refused.json()["error"]) == (400, "malformed_logs"), malformed
+    stale = post(log_batch(env, "dep_old", "from a retired deployment"), report_headers(world, env.id, "dep_old"))
+    assert (stale.status, stale.json()["error"]) == (409, "stale_logs")
+    assert world.stack.tapped() == [], "nothing refused reaches the bus"
+    stored = post(log_batch(env, deployment, "hello from the app"), report_headers(world, env.id, deployment, "l-1"))
+    assert (stored.status, stored.json()) == (202, {"batch_id": "l-1", "accepted": True})
+    world.run()
+    read = world.request("GET", f"/api/environments/{env.id}/logs", headers=api)
+    assert read.status == 200 and read.json()["environment_id"] == env.id
+    logged = read.json()["logs"]
+    assert "hello from the app" in logged
+    assert not any(text in logged for text in ("no token", "wrong token", "from a retired deployment"))
+
+
+def test_a_duplicate_report_is_200_and_has_no_second_effect(world: AwsWorld) -> None:
+    env = running_production(world)
+    world.stack.tapped()  # what the setup published
+    report = to_json(RuntimeReport(env.id, str(env.deployment_id), "running"))
+    headers = report_headers(world, env.id, str(env.deployment_id), "rep-dup")
+    first = world.request("POST", "/runtime/reports", body=report, headers=headers)
+    assert (first.status, first.json()) == (202, {"report_id": "rep-dup", "accepted": True})
+    published = world.stack.tapped()
+    assert published, "the first report's events are on the bus before its 202"
+    again = world.request("POST", "/runtime/reports", body=report, headers=headers)
+    assert (again.status, again.json()) == (200, {"report_id": "rep-dup", "accepted": False})
+    assert world.stack.tapped() == [], "the same Idempotency-Key publishes nothing a second time"
+
+
+def test_a_user_stop_is_202_then_the_environment_ends_stopped_and_a_second_stop_is_409(world: AwsWorld) -> None:
+    env = running_production(world)
+    api = {"Authorization": f"Bearer {world.ingress.api_token}"}
+    stop = f"/api/environments/{env.id}/stop"
+    assert world.request("POST", stop).status == 401
+    asked = world.request("POST", stop, headers=api)
+    assert (asked.status, asked.json()) == (202, {"environment_id": env.id, "stop": "requested"})
+    world.run()
+    assert world.environment(env.id).status == "stopped"
+    [stopped] = world.events("EnvironmentStopped")
+    assert stopped.detail["reason"] == "manual"
+    again = world.request("POST", stop, headers=api)
+    assert (again.status, again.json()["error"]) == (409, "stop_refused")
+    unknown = world.request("POST", "/api/environments/env_nope/stop", headers=api)
+    assert unknown.status == 404
+    assert world.dead_letters() == []
 
 
 def test_machines_get_the_ingress_urls_and_their_deployments_token(world: AwsWorld) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,3 +56,17 @@ def test_every_line_of_a_delivery_names_its_event_correlation_and_causation(
     assert (emf["Handled"], emf["Failed"]) == ([1.0], [1.0])
     info = [line for line in logged if line["level"] == "INFO"]
     assert all(line["correlation_id"] == good["detail"]["metadata"]["correlation_id"] for line in info)
+
+
+def test_the_reason_given_for_not_using_powertools_tracer_holds() -> None:
+    """Tracer writes X-Ray segments; the docs say it is left out because X-Ray is off in the template."""
+    from adapters.eventbridge.function import telemetry
+    from adapters.eventbridge.stack.template import build
+
+    resources = build(Contract.load())["Resources"]
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert functions and not [f for f in functions if "TracingConfig" in f["Properties"]]
+    assert "xray:" not in json.dumps(resources)
+    assert telemetry.__doc__ is not None and "`Tracer`" in telemetry.__doc__
+    readme = (Path(__file__).resolve().parents[3] / "deploy" / "README.md").read_text()
+    assert "`Tracer` is not used" in readme
