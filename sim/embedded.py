@@ -131,9 +131,9 @@ class JournaledDNS:
     def __init__(self, fake: FakeDNS, journal: Journal) -> None:
         self.fake, self._journal, self._lock = fake, journal, threading.Lock()
 
-    def list_records(self, zone: str) -> list[DnsEntry]:
+    def list_records(self, zone: str, name_like: str | None = None) -> list[DnsEntry]:
         with self._lock:
-            return self.fake.list_records(zone)
+            return self.fake.list_records(zone, name_like)
 
     def upsert_record(self, entry: DnsEntry) -> None:
         with self._lock:

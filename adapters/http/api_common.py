@@ -21,9 +21,35 @@ from services.apps.validation import InvalidAppError, UnknownAppError
 from services.secrets.api import InvalidSecretError
 
 PUBLIC = frozenset({"/api/openapi.json"})
-QUERY_TOKEN = frozenset(
-    {"/api/stream", "/api/console/stream", "/api/console/logs"}
-)  # EventSource cannot set headers; the console passes ?token=
+# What every answer carries, JSON or page: no MIME sniffing, no framing (old browsers read X-Frame-Options, new
+# ones the console page's CSP `frame-ancestors`), no Referer leaving with a click on an endpoint link.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeaders:
+    """Adds `SECURITY_HEADERS` to every HTTP answer that does not set them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                added = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *added]}
+            await send(message)
+
+        await self._app(scope, receive, send_secured)
+
 
 # pydantic error types -> what the field must be, for the `expected` of a problem
 _EXPECTED = {
@@ -114,8 +140,6 @@ class ApiAuth:
     def _valid(self, scope: Scope) -> bool:
         header = dict(scope["headers"]).get(b"authorization", b"")
         token = header[7:].strip() if header[:7].lower() == b"bearer " else b""
-        if not token and scope["path"] in QUERY_TOKEN:
-            token = Request(scope).query_params.get("token", "").encode()
         expected = self._token if isinstance(self._token, str) else self._token()
         return bool(token) and hmac.compare_digest(token, expected.encode())
 

@@ -261,12 +261,13 @@ class RecordedDNS:
     def __init__(self, inner: DNS, log: CallLog) -> None:
         self.inner, self._log = inner, log
 
-    def list_records(self, zone: str) -> list[DnsEntry]:
+    def list_records(self, zone: str, name_like: str | None = None) -> list[DnsEntry]:
+        args = {"zone": zone} if name_like is None else {"zone": zone, "name_like": name_like}
         return self._log.call(
             "dns",
             "list_records",
-            {"zone": zone},
-            lambda: self.inner.list_records(zone),
+            args,
+            lambda: self.inner.list_records(zone, name_like),
             lambda entries: [asdict(e) for e in entries],
         )
 

@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from adapters.http import api
-from adapters.http.api_common import ApiAuth, install_error_handlers
+from adapters.http.api_common import ApiAuth, SecurityHeaders, install_error_handlers
 from adapters.http.backend import Backend
 from adapters.http.doors import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
 from adapters.http.errors import ApiError, http_error, server_error
@@ -181,8 +181,10 @@ def create_app(
     )
     backend: Backend = system  # what the shared routes and doors see of it (checked by mypy)
     app.state.system = backend
-    front: Any = GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token))
-    if system.outside.machines is not None:  # deployments run here: their endpoints are served here too
+    front: Any = SecurityHeaders(GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token)))
+    if (
+        system.outside.machines is not None
+    ):  # deployments run here: their endpoints are served here too (as the app answers)
         front = EndpointProxy(front, system.outside.machines)
     return RequestLog(front, request_log)
 

@@ -201,7 +201,7 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
     from starlette.routing import Route
 
     from adapters.http import api
-    from adapters.http.api_common import ApiAuth, install_error_handlers
+    from adapters.http.api_common import ApiAuth, SecurityHeaders, install_error_handlers
     from adapters.http.doors import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
     from adapters.http.errors import http_error, server_error
 
@@ -224,7 +224,7 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
         ]
     )
     app.state.system = backend
-    return GitHubWebhooks(backend, ApiAuth(app, lambda: backend.api_token))
+    return SecurityHeaders(GitHubWebhooks(backend, ApiAuth(app, lambda: backend.api_token)))
 
 
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:

@@ -61,12 +61,18 @@ def page(server: Server) -> Iterator[Any]:
                 lambda m: problems.append(m.text) if "Content Security Policy" in m.text or m.type == "error" else None,
             )
             tab.problems = problems
+            urls: list[str] = []
+            tab.on("request", lambda request: urls.append(request.url))
             tab.goto(f"{server.url}/#token={TOKEN}")
             from playwright.sync_api import expect
 
             expect(tab.locator("#connection")).to_have_text("live", timeout=WAIT)
+            # the token leaves the address bar at once, lives in this tab's session only, and travels in a header
+            assert TOKEN not in tab.url
+            assert tab.evaluate("[localStorage.length, sessionStorage.getItem('wingcloud-token')]") == [0, TOKEN]
             yield tab
             assert [p for p in problems if "422" not in p and "409" not in p] == []  # refused requests are expected
+            assert [url for url in urls[1:] if TOKEN in url] == []  # the first is the link `serve` printed
         finally:
             browser.close()
 

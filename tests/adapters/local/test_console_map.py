@@ -14,7 +14,11 @@ def test_columns_follow_the_flow_and_back_edges_turn_back() -> None:
     assert column["environments"] < column["endpoints"] < column["notifications"]
     back = {link.id for link in drawn.links if link.back}
     assert back == {"environments->github", "endpoints->github", "runtime->environments"}
-    assert column["secrets"] == column["notifications"] - 1  # a source sits next to what it feeds
+    assert column["apps"] < column["secrets"] < column["notifications"]  # secrets hears AppDeleted, tells notifications
+    nodes = {n.name for n in drawn.nodes}
+    for link in drawn.links:  # every arrow that is not a back edge points to the right
+        assert nodes >= {link.sender, link.receiver}
+        assert link.back or column[link.sender] < column[link.receiver], link.id
 
 
 def test_every_arrow_starts_at_its_sender_and_ends_at_its_receiver() -> None:

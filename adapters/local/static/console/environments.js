@@ -1,7 +1,7 @@
 // Environments: status, URL, redeploy and stop; the live log of one, with search.
 "use strict";
 
-import { api, streamUrl } from "./api.js";
+import { api, EventStream } from "./api.js";
 import { $, $$, el, clock, safeLink, field, soon } from "./dom.js";
 
 export class Environments {
@@ -87,7 +87,7 @@ class LogViewer {
     this.state.textContent = "connecting…";
     this.lines.replaceChildren();
     this.partial = "";
-    this.source = new EventSource(streamUrl("/api/console/logs", { environment: env.id }));
+    this.source = new EventStream("/api/console/logs", { environment: env.id });
     this.source.addEventListener("reset", (m) => {
       const { deployment_id } = JSON.parse(m.data);
       this.lines.replaceChildren();

@@ -2,7 +2,7 @@
 // Plain modules over the REST API and one server-sent event stream; no build step (docs/decisions/0010).
 "use strict";
 
-import { api, auth, setToken, streamUrl } from "./api.js";
+import { api, auth, setToken, EventStream } from "./api.js";
 import { $, $$, el, soon } from "./dom.js";
 import { ServiceMap } from "./map.js";
 import { Inspector } from "./inspector.js";
@@ -135,7 +135,7 @@ function onStep(step) {
 
 function connect(after) {
   if (state.source) state.source.close();
-  const source = new EventSource(streamUrl("/api/console/stream", after ? { events_after: String(after) } : {}));
+  const source = new EventStream("/api/console/stream", after ? { events_after: String(after) } : {});
   const pill = $("#connection");
   source.onopen = () => { pill.textContent = "live"; pill.className = "pill live"; };
   source.onerror = () => { pill.textContent = "reconnecting…"; pill.className = "pill"; };
