@@ -61,6 +61,7 @@ SENDS: dict[str, tuple[type[Event], ...]] = {
     "notifications": (),
     "runtime": (RuntimeDestroyed, RuntimeProvisioned, RuntimeProvisioningFailed, RuntimeStatusReported),
     "secrets": (SecretCreated, SecretDeleted),
+    "usage": (),
 }
 
 RECEIVES: dict[str, tuple[type[Event], ...]] = {
@@ -111,4 +112,5 @@ RECEIVES: dict[str, tuple[type[Event], ...]] = {
     ),
     "runtime": (EnvironmentDeployRequested, EnvironmentStatusChanged, EnvironmentStopped),
     "secrets": (AppDeleted,),
+    "usage": (EnvironmentStatusChanged, EnvironmentStopped),
 }

@@ -21,6 +21,7 @@ from ports.state import (
     RetiredNames,
     SecretReader,
     SecretStore,
+    Usage,
 )
 from ports.values import (
     App,
@@ -36,6 +37,7 @@ from ports.values import (
     Poster,
     RuntimeReport,
     StoredSecret,
+    UsageMark,
 )
 
 
@@ -69,6 +71,7 @@ class Ports:
     machines: Machines
     log_index: LogIndex
     retired_names: RetiredNames
+    usage: Usage
     settings: Settings = Settings()
 
 
@@ -123,4 +126,6 @@ __all__ = [
     "ServiceDefinition",
     "Settings",
     "StoredSecret",
+    "Usage",
+    "UsageMark",
 ]

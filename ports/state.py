@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from ports.values import App, DnsHost, Environment, FeedItem, Poster, StoredSecret
+from ports.values import App, DnsHost, Environment, FeedItem, Poster, StoredSecret, UsageMark
 
 
 class Apps(Protocol):
@@ -140,6 +140,19 @@ class RetiredNames(Protocol):
     def retired(self, environment_id: str) -> bool: ...
 
     def retire(self, environment_id: str) -> None: ...
+
+
+class Usage(Protocol):
+    """usage's marks: every status change and stop of every environment, one per event id (owned by usage;
+    read by the API). Totals are derived from them when read, never kept, so redelivery cannot count twice."""
+
+    def record(self, mark: UsageMark) -> None:
+        """Keep the mark; a mark with the same (environment, event id) is the same mark, kept once."""
+        ...
+
+    def marks_of_app(self, app_id: str) -> list[UsageMark]:
+        """Every mark of every environment of the app, in no particular order."""
+        ...
 
 
 class Feed(Protocol):

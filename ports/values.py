@@ -144,3 +144,19 @@ class LogBatch:
     environment_id: str
     deployment_id: str
     lines: tuple[LogLine, ...]
+
+
+@dataclass(frozen=True)
+class UsageMark:
+    """A point on an environment's status timeline, as usage keeps it: at `at` (the event's own occurred_at),
+    the environment entered `status`. One per event id, so a duplicate delivery keeps the same mark."""
+
+    event_id: str
+    app_id: str
+    environment_id: str
+    type: EnvironmentType
+    branch: str
+    pr_number: int | None
+    at: datetime
+    status: EnvironmentStatus
+    previous_status: EnvironmentStatus | None = None  # None: not said (a stop), or the first status

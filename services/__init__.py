@@ -7,7 +7,7 @@ receive operations for it exactly.
 from __future__ import annotations
 
 from ports import ServiceDefinition
-from services import api, apps, cleaner, endpoints, environments, github, logs, notifications, runtime, secrets
+from services import api, apps, cleaner, endpoints, environments, github, logs, notifications, runtime, secrets, usage
 
 ALL_SERVICES: tuple[ServiceDefinition, ...] = (
     github.SERVICE,
@@ -20,6 +20,7 @@ ALL_SERVICES: tuple[ServiceDefinition, ...] = (
     notifications.SERVICE,
     cleaner.SERVICE,
     api.SERVICE,
+    usage.SERVICE,
 )
 
 __all__ = ["ALL_SERVICES"]

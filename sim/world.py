@@ -23,7 +23,7 @@ from bus.trace import TraceRecord
 from events import Event
 from ports import App, Arrival, Environment, FeedItem, Ports, RuntimeReport, Settings
 from ports.codec import to_json
-from services import ALL_SERVICES, api, apps, cleaner, github, logs, runtime, secrets
+from services import ALL_SERVICES, api, apps, cleaner, github, logs, runtime, secrets, usage
 from sim.bus import Bus
 from sim.chaos import ChaosConfig
 from sim.clock import VirtualClock
@@ -83,6 +83,7 @@ class WorldLike(Protocol):
     def feed(self) -> list[FeedItem]: ...
     def dead_letters(self) -> list[DeadLetter]: ...
     def stored_secret_bytes(self) -> list[bytes]: ...
+    def usage(self, app_id: str, start: datetime, end: datetime) -> usage.UsageReport: ...
 
 
 class FrontDoor(ABC):
@@ -180,6 +181,10 @@ class FrontDoor(ABC):
     def use_runtime_script(self, script: RuntimeScript) -> None:
         """What machines started from now on report."""
         self.flyio.script = script
+
+    def usage(self, app_id: str, start: datetime, end: datetime) -> usage.UsageReport:
+        """The app's metered usage in [start, end), as the API reads it."""
+        return usage.read_usage(app_id, usage.Period(start, end), self._service_ports("usage"))
 
 
 @cache

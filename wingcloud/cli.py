@@ -13,7 +13,7 @@ from rich.console import Console
 
 from spec import SPEC_PATH, SpecError
 from spec.contract import Contract
-from wingcloud import _help, cmd_deploy, cmd_docs, cmd_serve, cmd_sim, cmd_spec_diff, cmd_trigger
+from wingcloud import _help, cmd_deploy, cmd_docs, cmd_serve, cmd_sim, cmd_spec_diff, cmd_trigger, cmd_usage
 from wingcloud.errors import one_line
 
 _help.plain_metavars()
@@ -29,6 +29,7 @@ app.add_typer(cmd_sim.app, name="sim")
 app.add_typer(cmd_deploy.app, name="deploy")
 app.command("serve")(cmd_serve.serve)
 app.command("trigger")(cmd_trigger.trigger)
+app.add_typer(cmd_usage.app, name="usage")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

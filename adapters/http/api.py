@@ -31,6 +31,7 @@ from adapters.http.api_models import (
 )
 from adapters.http.api_secrets import SECRETS
 from adapters.http.api_stop import STOP
+from adapters.http.api_usage import USAGE
 from adapters.http.backend import Backend
 from adapters.http.errors import ApiError
 from services.api import UnknownEnvironmentError, request_redeploy
@@ -210,3 +211,4 @@ def services_route(system: SystemDep) -> ServicesView:
 
 router.include_router(SECRETS)
 router.include_router(STOP)
+router.include_router(USAGE)

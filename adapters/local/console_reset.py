@@ -28,6 +28,7 @@ TABLES = (
     "deliveries",
     "dead_letters",
     "trace",
+    "usage_marks",
 )
 
 

@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS trace (
     correlation_id TEXT NOT NULL, causation_id TEXT, attempt INTEGER NOT NULL, error TEXT, duration_ms REAL);
 CREATE INDEX IF NOT EXISTS trace_by_correlation ON trace (correlation_id);
 CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS usage_marks (
+    environment_id TEXT NOT NULL, event_id TEXT NOT NULL, app_id TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (environment_id, event_id));
+CREATE INDEX IF NOT EXISTS usage_marks_by_app ON usage_marks (app_id);
 """
 
 # Columns added to a table of this schema version after it shipped, so a data dir made before gets them in

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from events.models import EnvironmentType
 from ports.codec import from_data, from_json, to_json
-from ports.values import App, Environment, FeedItem, StoredSecret
+from ports.values import App, Environment, FeedItem, StoredSecret, UsageMark
 
 Conn = Callable[[], sqlite3.Connection]
 
@@ -149,6 +149,23 @@ class SqliteKeyValue:
 
     def put(self, key: str, value: str) -> None:
         self._conn().execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
+
+
+class SqliteUsage:
+    """Implements `ports.Usage`: one row per (environment, event id); a repeated mark replaces itself."""
+
+    def __init__(self, conn: Conn) -> None:
+        self._conn = conn
+
+    def record(self, mark: UsageMark) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO usage_marks (environment_id, event_id, app_id, data) VALUES (?, ?, ?, ?)",
+            (mark.environment_id, mark.event_id, mark.app_id, to_json(mark).decode()),
+        )
+
+    def marks_of_app(self, app_id: str) -> list[UsageMark]:
+        rows = self._conn().execute("SELECT data FROM usage_marks WHERE app_id = ?", (app_id,))
+        return [from_json(UsageMark, r[0]) for r in rows]
 
 
 class SqliteFeed:

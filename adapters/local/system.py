@@ -21,7 +21,15 @@ from adapters.local.inbox import VERSION as INBOX_VERSION
 from adapters.local.inbox import Inbox, InboxClosedError
 from adapters.local.keys import FileKeyService
 from adapters.local.notify import Notifier
-from adapters.local.store import SqliteApps, SqliteBlobs, SqliteEnvironments, SqliteFeed, SqliteKeyValue, SqliteSecrets
+from adapters.local.store import (
+    SqliteApps,
+    SqliteBlobs,
+    SqliteEnvironments,
+    SqliteFeed,
+    SqliteKeyValue,
+    SqliteSecrets,
+    SqliteUsage,
+)
 from adapters.local.unit import transaction
 from adapters.local.worker import Worker
 from adapters.settings import Credentials, LocalSettings, load_credentials
@@ -258,6 +266,7 @@ def build_system(
         machines=KeyValueMachines(kv),
         log_index=KeyValueLogIndex(kv),
         retired_names=KeyValueRetiredNames(kv),
+        usage=SqliteUsage(conn),
         settings=Settings(console_url=public, dns_zone=settings.dns_zone, runtime_image=settings.runtime_image),
     )
     seal = Sealer(router, new_id=RandomIds().event_id, clock=ports.clock, account=ACCOUNT, region=REGION)

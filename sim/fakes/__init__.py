@@ -18,7 +18,7 @@ from sim.fakes.feed import MemoryFeed
 from sim.fakes.flyio import FakeFlyApp, FakeFlyIO, RuntimeScript, script_reports
 from sim.fakes.github import FakeComment, FakeGitHub
 from sim.fakes.keys import FakeKeyService
-from sim.fakes.tables import MemoryApps, MemoryEnvironments, MemoryKeyValue, MemorySecretStore
+from sim.fakes.tables import MemoryApps, MemoryEnvironments, MemoryKeyValue, MemorySecretStore, MemoryUsage
 from sim.ids import SequentialIds
 
 EPOCH = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -38,6 +38,7 @@ class Fakes:
     secrets: MemorySecretStore = field(default_factory=MemorySecretStore)
     kv: MemoryKeyValue = field(default_factory=MemoryKeyValue)
     feed: MemoryFeed = field(default_factory=MemoryFeed)
+    usage: MemoryUsage = field(default_factory=MemoryUsage)
     clock: VirtualClock = field(default_factory=lambda: VirtualClock(EPOCH))
     ids: SequentialIds = field(default_factory=SequentialIds)
 
@@ -61,6 +62,7 @@ class Fakes:
             machines=KeyValueMachines(self.kv),
             log_index=KeyValueLogIndex(self.kv),
             retired_names=KeyValueRetiredNames(self.kv),
+            usage=self.usage,
             settings=settings or Settings(),
         )
 
@@ -81,6 +83,7 @@ __all__ = [
     "MemoryFeed",
     "MemoryKeyValue",
     "MemorySecretStore",
+    "MemoryUsage",
     "Recorder",
     "RuntimeScript",
     "SequentialIds",

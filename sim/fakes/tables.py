@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events.models import EnvironmentStatus
-from ports import App, Environment, StoredSecret
+from ports import App, Environment, StoredSecret, UsageMark
 from sim.fakes._calls import Recorder
 
 
@@ -107,3 +107,18 @@ class MemoryKeyValue(Recorder):
     def put(self, key: str, value: str) -> None:
         self._record("put", key)
         self.items[key] = value
+
+
+class MemoryUsage(Recorder):
+    """Implements `ports.Usage`: marks keyed by (environment, event id), as the real tables key them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: dict[tuple[str, str], UsageMark] = {}
+
+    def record(self, mark: UsageMark) -> None:
+        self._record("record", mark.environment_id, mark.event_id)
+        self.marks[(mark.environment_id, mark.event_id)] = mark
+
+    def marks_of_app(self, app_id: str) -> list[UsageMark]:
+        return [mark for mark in self.marks.values() if mark.app_id == app_id]

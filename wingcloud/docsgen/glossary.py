@@ -61,4 +61,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("app", "A repository bound to wing.cloud by a user, with its default branch and entrypoint."),
     ("environment", "One running copy of an app: production (the default branch) or a preview (a pull request)."),
     ("deployment", "One attempt to run an environment at a commit; reports of any other deployment are fenced out."),
+    (
+        "usage",
+        "Running seconds: from an environment's `running` status to its next other status or its stop, per UTC day.",
+    ),
+    (
+        "mark",
+        "A point on an environment's status timeline as usage keeps it, one per event id (`ports.UsageMark`).",
+    ),
 )

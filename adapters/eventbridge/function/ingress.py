@@ -82,6 +82,7 @@ _FIELD = {
     "kv": "kv_table",
     "secrets": "secrets_table",
     "feed": "feed_table",
+    "usage": "usage_table",
     "logs": "logs_bucket",
     "keys": "kms_key_id",
 }
@@ -117,6 +118,7 @@ class AwsBackend:
             secret_reader=own["secrets"].secret_reader,
             log_index=own["logs"].log_index,
             blobs=own["logs"].blobs,
+            usage=own["api"].usage,
         )
 
     @property

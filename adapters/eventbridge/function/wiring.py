@@ -20,6 +20,7 @@ from adapters.eventbridge.function.state import (
     DynamoFeed,
     DynamoKeyValue,
     DynamoSecretStore,
+    DynamoUsage,
     KmsKeyService,
     S3BlobStore,
 )
@@ -39,6 +40,7 @@ from ports import (
     Ports,
     SecretStore,
     Settings,
+    Usage,
 )
 from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, KeyValueRetiredNames
 from services.secrets import StoredSecretReader
@@ -59,6 +61,7 @@ class LambdaSettings(BaseSettings):
     kv_table: str | None = None
     secrets_table: str | None = None
     feed_table: str | None = None
+    usage_table: str | None = None
     logs_bucket: str | None = None
     kms_key_id: str | None = None
     read_only_stores: str = ""
@@ -198,6 +201,7 @@ def build_ports(
         machines=KeyValueMachines(kv),
         log_index=KeyValueLogIndex(kv),
         retired_names=KeyValueRetiredNames(kv),
+        usage=cast(Usage, store("Usage", "usage", settings.usage_table, lambda r: DynamoUsage(table_client, r))),
         settings=settings.handler_settings(),
     )
 

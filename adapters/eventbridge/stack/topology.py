@@ -33,6 +33,7 @@ STORES: dict[str, Store] = {
         Store("kv", "table", "KeyValueTable", "WINGCLOUD_KV_TABLE", namespaced=True),
         Store("secrets", "table", "SecretsTable", "WINGCLOUD_SECRETS_TABLE"),
         Store("feed", "table", "FeedTable", "WINGCLOUD_FEED_TABLE", "expires_at"),
+        Store("usage", "table", "UsageTable", "WINGCLOUD_USAGE_TABLE"),
         Store("logs", "bucket", "LogsBucket", "WINGCLOUD_LOGS_BUCKET"),
         Store("keys", "key", "SecretsKey", "WINGCLOUD_KMS_KEY_ID"),
     )
@@ -52,9 +53,10 @@ PORT_STORES: dict[str, tuple[str, ...]] = {
     "KeyService": ("keys",),
     "BlobStore": ("logs",),
     "Feed": ("feed",),
+    "Usage": ("usage",),
 }
 OUTSIDE_PORTS = frozenset({"GitHub", "FlyIO", "DNS", "Clock", "Ids"})
-OWNED_STORES = frozenset({"apps", "environments"})  # the others are written by whoever is granted them
+OWNED_STORES = frozenset({"apps", "environments", "usage"})  # the others are written by whoever is granted them
 READ_ONLY_PORTS = frozenset({"SecretReader"})
 ALWAYS_GRANTED = ("ledger", "kv")  # the kernel records what each handler did; small records, per namespace
 

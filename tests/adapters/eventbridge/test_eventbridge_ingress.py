@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.offline.ingress import SAMPLE, Answer, call, http_api_event
 from adapters.eventbridge.offline.stack import OfflineStack
 from adapters.eventbridge.offline.world import AwsWorld
+from adapters.http.api_usage import FORMS
 from ports import Environment, RuntimeReport
 from ports.codec import to_json
 from tests.fixtures import FOLDER, github_body
@@ -260,3 +262,19 @@ def test_the_event_has_the_recorded_shape() -> None:
     assert event["version"] == "2.0" and event["routeKey"] == "POST /webhooks/github"
     assert event["headers"]["x-github-event"] == "ping" and event["requestContext"]["http"]["method"] == "POST"
     assert call is not None
+
+
+def test_the_usage_route_reads_the_usage_table_through_the_ingress(world: AwsWorld) -> None:
+    token = {"Authorization": f"Bearer {world.ingress.api_token}"}
+    world.github.set_branch_head("acme/hello", "main", "b" * 40, "first")
+    new = {"name": "hello", "repository": "acme/hello", "default_branch": "main", "installation_id": 1}
+    app_id = world.request("POST", "/api/apps", body=json.dumps(new).encode(), headers=token).json()["id"]
+    world.run()
+    start = world.now()
+    world.advance(timedelta(minutes=90))
+    period = {"from": start.date().isoformat(), "to": (start.date() + timedelta(days=1)).isoformat()}
+    answer = world.request("GET", f"/api/apps/{app_id}/usage", headers=token, query=period)
+    assert answer.status == 200, answer.body
+    assert answer.json()["totals"] == {"running_seconds": 5400.0, "production_seconds": 5400.0, "preview_seconds": 0.0}
+    refused = world.request("GET", f"/api/apps/{app_id}/usage", headers=token, query={"from": period["from"]})
+    assert (refused.status, refused.json()["detail"]) == (400, "to is required: " + FORMS)

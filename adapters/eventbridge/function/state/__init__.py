@@ -10,6 +10,7 @@ from adapters.eventbridge.function.state.records import (
     DynamoSecretStore,
     LedgerEntry,
 )
+from adapters.eventbridge.function.state.usage import DynamoUsage
 
 __all__ = [
     "DynamoApps",
@@ -18,6 +19,7 @@ __all__ = [
     "DynamoKeyValue",
     "DynamoLedger",
     "DynamoSecretStore",
+    "DynamoUsage",
     "KmsKeyService",
     "LedgerEntry",
     "S3BlobStore",
