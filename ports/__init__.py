@@ -9,7 +9,19 @@ from typing import Any
 
 from events import Event
 from ports.edges import Arrival, Edge
-from ports.outside import DNS, BlobStore, Clock, FlyIO, FlyIOError, GitHub, Ids, KeyService
+from ports.outside import (
+    DNS,
+    BlobStore,
+    Clock,
+    CodeHost,
+    CodeHosts,
+    FlyIO,
+    FlyIOError,
+    GitHub,
+    Ids,
+    KeyService,
+    UnknownProviderError,
+)
 from ports.state import (
     Apps,
     Comments,
@@ -25,6 +37,7 @@ from ports.state import (
 from ports.values import (
     App,
     BranchHead,
+    CloneAccess,
     CommentRef,
     DnsEntry,
     DnsHost,
@@ -71,6 +84,11 @@ class Ports:
     retired_names: RetiredNames
     settings: Settings = Settings()
 
+    @property
+    def code_hosts(self) -> CodeHosts:
+        """Every code host by provider name (what `provider` in apps and events names)."""
+        return CodeHosts({"github": self.github})
+
 
 Handler = Callable[[Any, Ports], Sequence[Event]]
 
@@ -93,6 +111,9 @@ __all__ = [
     "BlobStore",
     "BranchHead",
     "Clock",
+    "CloneAccess",
+    "CodeHost",
+    "CodeHosts",
     "CommentRef",
     "Comments",
     "DnsEntry",
@@ -123,4 +144,5 @@ __all__ = [
     "ServiceDefinition",
     "Settings",
     "StoredSecret",
+    "UnknownProviderError",
 ]

@@ -19,6 +19,7 @@ from spec.contract import Contract, source_of
 FILTERED_VALUES: dict[str, list[Any]] = {
     "type": [*(t.value for t in EnvironmentType), None, "Preview", ["preview", "x"], ["production"], [], 1, True],
     "status": [*(s.value for s in EnvironmentStatus), None, "RUNNING", ["running"], ["error", "running"], {}],
+    "provider": ["github", "gitlab", None, "GitHub", ["github"], ["gitlab", "github"], ["gitlab"], [], 1],
 }
 MISSING = object()
 
