@@ -58,11 +58,17 @@ class LocalSettings(BaseSettings):
     # How often a failed delivery is retried (with backoff, within two hours) before it is a dead letter.
     max_retries: int = Field(8, ge=0, le=185)
     runtime_step_seconds: float = 0.3  # pace of the embedded runtime's reports, so the console shows each step
+    # Each request must arrive whole within this many seconds of its first byte (slow clients are cut off)
+    request_read_seconds: float = Field(10.0, gt=0, le=300)
+    max_connections: int = Field(2048, ge=16)  # past it new requests get 503 at once
     fsync: bool = False  # SQLite synchronous=FULL: survive power loss too, not only a process crash
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     # Bodies of webhooks and reports whose deliveries are all done are emptied after this many days (their ids
     # stay, for duplicates). GitHub lets an operator redeliver for 3 days (GitHub Enterprise Server: 7).
     inbox_retention_days: float = 7.0
+    # Finished history (archived events and their deliveries, traces, the console feed, redriven dead letters)
+    # is forgotten after this many days; a replay can reach back this far.
+    archive_retention_days: float = Field(30.0, gt=0)
 
     def github_key_pem(self) -> str | None:
         if self.github_private_key is not None:

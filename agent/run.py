@@ -140,12 +140,14 @@ class Agent:
         if served is not None:
             self.front.served = {e["label"]: e["url"] for e in served}
         self.front.status = status
-        self.reporter.report(status, **facts)
+        # The local supervisor learns where the app is served before wing.cloud learns it runs: a `running`
+        # report retires the previous deployment, whose URL must already lead here.
         if self.settings.status_file is not None:  # for a local supervisor: what runs, and where
             record = {"status": status, "served": served or [], "console": self.app.console if self.app else None}
             temporary = self.settings.status_file.with_suffix(".tmp")
             temporary.write_text(json.dumps(record))
             temporary.replace(self.settings.status_file)
+        self.reporter.report(status, **facts)
 
     def _public(self, endpoint: dict[str, str]) -> dict[str, str]:
         template = self.settings.endpoint_url

@@ -62,8 +62,11 @@ class Envelope(events.Envelope):
     @functools.cached_property
     def metadata(self) -> EventMetadata:
         """The ids the bus stamped on the detail; raises InvalidEnvelopeError when they are missing."""
+        raw = self.detail.get("metadata")
+        if isinstance(raw, dict):  # a tolerant reader (decision 0009): ids a newer bus adds are not ours to judge
+            raw = {key: value for key, value in raw.items() if key in EventMetadata.model_fields}
         try:
-            return EventMetadata.model_validate(self.detail.get("metadata"))
+            return EventMetadata.model_validate(raw)
         except ValidationError as error:
             raise InvalidEnvelopeError(f"{self.detail_type} {self.id}: detail.metadata is invalid: {error}") from None
 
@@ -84,9 +87,21 @@ class Envelope(events.Envelope):
         """`wingcloud.apps` -> `apps` (any other source as it is)."""
         return service_of(self.source)
 
+    def check_sent(self) -> Event:
+        """What a sender publishes is checked strictly: the detail matches the spec exactly, no field it does
+        not name (decision 0009); raises InvalidEventError. Returns the typed event, as a receiver reads it."""
+        if self.detail_type in events.REGISTRY:
+            try:
+                events.validate(self.detail_type, self.detail)
+            except events.EventValidationError as error:
+                raise InvalidEventError(str(error), detail_type=self.detail_type, envelope=self) from None
+        return self.event()
+
     def event(self) -> Event:
-        """The typed event, its detail validated against the spec once however many targets it reaches;
-        raises InvalidEventError (every time) when the detail breaks the spec."""
+        """The typed event as a receiver reads it, validated against the spec once however many targets it
+        reaches: properties the spec does not name are dropped first (a tolerant reader: a field a newer sender
+        added breaks no receiver still on the old spec, decision 0009); raises InvalidEventError (every time)
+        when the rest breaks the spec."""
         opened = self._opened
         if isinstance(opened, InvalidEventError):
             raise opened
@@ -99,10 +114,11 @@ class Envelope(events.Envelope):
                 f"{self.detail_type!r} is not a message of the spec", detail_type=self.detail_type, envelope=self
             )
         try:
-            events.validate(self.detail_type, self.detail)
+            detail = events.known(self.detail_type, self.detail)
+            events.validate(self.detail_type, detail)
         except events.EventValidationError as error:
             return InvalidEventError(str(error), detail_type=self.detail_type, envelope=self)
-        return events.REGISTRY[self.detail_type].model_validate(self.detail)
+        return events.REGISTRY[self.detail_type].model_validate(detail)
 
     def replayed(self, name: str) -> Envelope:
         """This envelope as a replay named `name` sends it again."""

@@ -195,7 +195,7 @@ class Sealer:
                 envelope=bare,
             ) from error
         envelope = Envelope.from_wire({**fields, "detail": {"metadata": metadata, **body}})
-        envelope.event()  # validated against the spec now: an invalid detail is never published
+        envelope.check_sent()  # strictly, now: an invalid detail is never published (decision 0009)
         return envelope
 
 

@@ -32,7 +32,9 @@ class TraceRecord:
     through a door, its key, its label (`webhook pull_request`) and the door's trigger (`github-webhooks`).
     `attempt` is the delivery attempt it concerns (the upcoming one for retry-scheduled, 0 when no target is
     involved); `due_at` is when a scheduled retry or redrive runs; `envelope` is the event as it travelled
-    (with `replay-name` on replays), None for an arrival; `note` says what chaos mode did to a delivery."""
+    (with `replay-name` on replays), None for an arrival; `note` says what chaos mode did to a delivery;
+    `duration_ms` is how long a delivered or failed attempt took where the backend measures it (the local
+    server does; the simulator's virtual time has nothing to measure)."""
 
     seq: int
     at: datetime
@@ -49,6 +51,7 @@ class TraceRecord:
     due_at: datetime | None = None
     envelope: Envelope | None = field(default=None, repr=False, compare=False)
     note: str | None = None
+    duration_ms: float | None = None
 
 
 def record(
@@ -64,6 +67,7 @@ def record(
     error: str | None = None,
     due_at: datetime | None = None,
     note: str | None = None,
+    duration_ms: float | None = None,
 ) -> TraceRecord:
     """The record of one step of `parcel`; `source` names who sent an arrival (its door's trigger)."""
     if isinstance(parcel, Arrival):
@@ -95,6 +99,7 @@ def record(
         due_at=due_at,
         envelope=envelope,
         note=note,
+        duration_ms=duration_ms,
     )
 
 

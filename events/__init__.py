@@ -40,6 +40,8 @@ from events.models import (
     EnvironmentStatus,
     EnvironmentStatusChanged,
     EnvironmentStatusChangedPayload,
+    EnvironmentStopRequested,
+    EnvironmentStopRequestedPayload,
     EnvironmentStopped,
     EnvironmentStoppedPayload,
     EnvironmentType,
@@ -86,6 +88,12 @@ def validate(detail_type: str, detail: dict[str, Any]) -> None:
     _VALIDATOR.validate(detail_type, detail)
 
 
+def known(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """`detail` as a receiver reads it: properties the spec does not name dropped, at any depth (decision 0009)."""
+    kept: dict[str, Any] = _VALIDATOR.known(detail_type, detail)
+    return kept
+
+
 def parse(detail_type: str, detail: dict[str, Any]) -> Event:
     """Validate against the spec, then build the typed model."""
     validate(detail_type, detail)
@@ -128,6 +136,8 @@ __all__ = [
     "EnvironmentStatus",
     "EnvironmentStatusChanged",
     "EnvironmentStatusChangedPayload",
+    "EnvironmentStopRequested",
+    "EnvironmentStopRequestedPayload",
     "EnvironmentStopped",
     "EnvironmentStoppedPayload",
     "EnvironmentType",
@@ -168,6 +178,7 @@ __all__ = [
     "UnknownEventError",
     "WebhookIgnored",
     "WebhookIgnoredPayload",
+    "known",
     "parse",
     "validate",
 ]

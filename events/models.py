@@ -128,7 +128,7 @@ class Endpoint(FrozenModel):
     """
     Short name, used as the DNS label.
     """
-    url: str
+    url: Annotated[str, Field(max_length=2048, pattern="^https?://[^\\s/?#]+[^\\s]*$")]
     """
     Where the runtime serves it.
     """
@@ -165,17 +165,17 @@ class PullRequestOpened(Event):
     """
     The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id.
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (a GitLab merge request's iid).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     title: Annotated[str, Field(max_length=1024)]
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
@@ -218,17 +218,17 @@ class PullRequestReopened(Event):
     """
     The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id.
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (a GitLab merge request's iid).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     title: Annotated[str, Field(max_length=1024)]
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
@@ -271,17 +271,17 @@ class PullRequestSynchronized(Event):
     """
     The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id.
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (a GitLab merge request's iid).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -314,17 +314,17 @@ class PullRequestClosed(Event):
     """
     The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id.
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
     The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (a GitLab merge request's iid).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -354,9 +354,9 @@ class BranchPushed(Event):
     """
     The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id.
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
@@ -396,15 +396,15 @@ class PullRequestCommentUpserted(Event):
     """
     The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
-    pr_number: Annotated[int, Field(ge=1)]
+    pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (a GitLab merge request's iid).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     app_id: Annotated[str, Field(pattern="^app_[0-9a-z]+$")]
     """
     Id of a wing.cloud app.
     """
-    comment_id: Annotated[int, Field(ge=1)]
+    comment_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     created: bool
     """
     True when the comment was created, false when updated.
@@ -473,9 +473,9 @@ class AppCreated(Event):
     """
     Path of the Wing entrypoint file in the repository.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id.
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
 
 
@@ -632,9 +632,9 @@ class EnvironmentDeployRequested(Event):
     """
     Path of the Wing entrypoint file in the repository.
     """
-    installation_id: Annotated[int, Field(ge=1)]
+    installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id.
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
 
 
@@ -771,6 +771,22 @@ class EnvironmentReportRejected(Event):
 class EnvironmentRedeployRequested(Event):
     """
     Allowed only from running or error; refused requests are recorded with a reason.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    metadata: EventMetadata | None = None
+    environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
+    """
+    Id of an environment.
+    """
+    requested_by: Annotated[str, Field(max_length=100, min_length=1)]
+
+
+class EnvironmentStopRequested(Event):
+    """
+    Allowed from every live status (the `stop` row of the transition table); a stopped environment stays stopped.
     """
 
     model_config = ConfigDict(
@@ -1041,6 +1057,10 @@ class EnvironmentReportRejectedPayload(RootModel[EnvironmentReportRejected]):
 
 class EnvironmentRedeployRequestedPayload(RootModel[EnvironmentRedeployRequested]):
     root: EnvironmentRedeployRequested
+
+
+class EnvironmentStopRequestedPayload(RootModel[EnvironmentStopRequested]):
+    root: EnvironmentStopRequested
 
 
 class EnvironmentRedeployRefusedPayload(RootModel[EnvironmentRedeployRefused]):

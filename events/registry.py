@@ -22,6 +22,7 @@ from events.models import (
     EnvironmentRedeployRequested,
     EnvironmentReportRejected,
     EnvironmentStatusChanged,
+    EnvironmentStopRequested,
     EnvironmentStopped,
     PullRequestClosed,
     PullRequestCommentUpserted,
@@ -52,6 +53,7 @@ REGISTRY: dict[str, type[Event]] = {
     "EnvironmentRedeployRequested": EnvironmentRedeployRequested,
     "EnvironmentReportRejected": EnvironmentReportRejected,
     "EnvironmentStatusChanged": EnvironmentStatusChanged,
+    "EnvironmentStopRequested": EnvironmentStopRequested,
     "EnvironmentStopped": EnvironmentStopped,
     "PullRequestClosed": PullRequestClosed,
     "PullRequestCommentUpserted": PullRequestCommentUpserted,
@@ -151,6 +153,11 @@ class EnvironmentStatusChangedEnvelope(Envelope):
     detail: EnvironmentStatusChanged
 
 
+class EnvironmentStopRequestedEnvelope(Envelope):
+    detail_type: Literal["EnvironmentStopRequested"] = Field(alias="detail-type")
+    detail: EnvironmentStopRequested
+
+
 class EnvironmentStoppedEnvelope(Envelope):
     detail_type: Literal["EnvironmentStopped"] = Field(alias="detail-type")
     detail: EnvironmentStopped
@@ -231,6 +238,7 @@ AnyEnvelope = Annotated[
     | EnvironmentRedeployRequestedEnvelope
     | EnvironmentReportRejectedEnvelope
     | EnvironmentStatusChangedEnvelope
+    | EnvironmentStopRequestedEnvelope
     | EnvironmentStoppedEnvelope
     | PullRequestClosedEnvelope
     | PullRequestCommentUpsertedEnvelope
@@ -261,6 +269,7 @@ AnyEvent = (
     | EnvironmentRedeployRequested
     | EnvironmentReportRejected
     | EnvironmentStatusChanged
+    | EnvironmentStopRequested
     | EnvironmentStopped
     | PullRequestClosed
     | PullRequestCommentUpserted

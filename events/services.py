@@ -18,6 +18,7 @@ from events.models import (
     EnvironmentRedeployRequested,
     EnvironmentReportRejected,
     EnvironmentStatusChanged,
+    EnvironmentStopRequested,
     EnvironmentStopped,
     PullRequestClosed,
     PullRequestCommentUpserted,
@@ -34,7 +35,7 @@ from events.models import (
 )
 
 SENDS: dict[str, tuple[type[Event], ...]] = {
-    "api": (EnvironmentRedeployRequested,),
+    "api": (EnvironmentRedeployRequested, EnvironmentStopRequested),
     "apps": (AppCreated, AppDeleted, AppEntrypointChanged, AppLastCommitUpdated),
     "cleaner": (CleanupDue,),
     "endpoints": (EndpointsChanged,),
@@ -74,6 +75,7 @@ RECEIVES: dict[str, tuple[type[Event], ...]] = {
         BranchPushed,
         CleanupDue,
         EnvironmentRedeployRequested,
+        EnvironmentStopRequested,
         PullRequestClosed,
         PullRequestOpened,
         PullRequestReopened,
@@ -108,5 +110,5 @@ RECEIVES: dict[str, tuple[type[Event], ...]] = {
         WebhookIgnored,
     ),
     "runtime": (EnvironmentDeployRequested, EnvironmentStatusChanged, EnvironmentStopped),
-    "secrets": (),
+    "secrets": (AppDeleted,),
 }

@@ -41,3 +41,15 @@ Feature: Apps bind a repository to wing.cloud
     Then the production environment of "hello" is running at f95f852bd8fca8fcc58a9a2d6c842781e32a215e on its 2nd deployment
     And the live preview of "hello" for pull request #2 is running at ec26c3e57ca3a959ca5aad62de7213c562f8c821 on its 2nd deployment
     And the latest machine of every environment of "hello" runs entrypoint src/main.w
+
+  @derived_payload
+  Scenario: A new entrypoint redeploys the live environments and never revives a stopped preview
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    And pull request #2 was opened from branch changes at ec26c3e57ca3a959ca5aad62de7213c562f8c821
+    And pull request #3 was opened from branch other at ec26c3e57ca3a959ca5aad62de7213c562f8c821
+    And pull request #3 was closed
+    When the entrypoint of "hello" is changed to src/main.w
+    Then the production environment of "hello" runs entrypoint src/main.w
+    And the preview of "hello" for pull request #2 runs entrypoint src/main.w
+    And app "hello" has 1 stopped preview for pull request #3
+    And the stopped preview of "hello" for pull request #3 got no deploy after it stopped

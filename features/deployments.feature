@@ -60,6 +60,20 @@ Feature: Deployments, runtime reports and their fencing
       | still deploying | deploying |
       | stopped        | stopped   |
 
+  Scenario: A user stops a running preview: runtime, DNS records and logs follow
+    Given the webhook "pull_request.opened.json" was delivered
+    When codertocat asks to stop the preview of "hello" for pull request #2
+    Then the preview of "hello" for pull request #2 is stopped
+    And each preview for pull request #2 was stopped once, because manual
+    And fly.io destroyed the app of every preview
+    And the preview of "hello" for pull request #2 has no DNS records
+    And the comment of "hello" on pull request #2 of Codertocat/Hello-World shows "stopped"
+
+  Scenario: A stop is refused for a stopped environment
+    Given the preview of "hello" for pull request #2 is stopped
+    When codertocat asks to stop the preview of "hello" for pull request #2
+    Then the stop is refused because the preview is stopped
+
   @rfc_bug
   Scenario: A late report after a stop is rejected and does not revive the environment
     Given the webhook "pull_request.opened.json" was delivered
@@ -93,3 +107,23 @@ Feature: Deployments, runtime reports and their fencing
       | first      |
       | the report |
       | the close  |
+
+  # --- edge cases of the original system (docs/decisions/0011-edge-cases.md) ---------------------------------
+
+  Scenario: Error is final for its deployment: a later running report is rejected
+    Given the fake runtime plays "compile-error"
+    And the webhook "pull_request.opened.json" was delivered
+    When the runtime reports running for the current deployment of the preview of "hello" for pull request #2
+    Then the preview of "hello" for pull request #2 is in error with "Compilation failed"
+    And the report was rejected because transition-not-allowed
+    And the preview of "hello" for pull request #2 has no DNS records
+
+  Scenario: A branch deleted before the runtime reports stops the preview, and the late reports change nothing
+    Given the fake runtime plays "silent"
+    And the webhook "pull_request.opened.json" was delivered
+    When the branch changes of Codertocat/Hello-World is deleted
+    And the webhook "pull_request.closed.json" is delivered
+    And the runtime reports running for the current deployment of the preview of "hello" for pull request #2
+    Then the preview of "hello" for pull request #2 is stopped
+    And the report was rejected because environment-stopped
+    And the preview of "hello" for pull request #2 has no DNS records

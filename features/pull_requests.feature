@@ -86,3 +86,38 @@ Feature: Pull requests get preview environments
       | fixture                                 |
       | pull_request.closed.json                |
       | pull_request.closed.merged.derived.json |
+
+  # --- edge cases of the original system (docs/decisions/0011-edge-cases.md) ---------------------------------
+
+  @derived_payload
+  Scenario: A pull request opened before its app existed gets a preview only when it is reopened
+    Given pull request #2 was opened from branch changes at ec26c3e57ca3a959ca5aad62de7213c562f8c821
+    And an app "hello" of codertocat on Codertocat/Hello-World
+    When pull request #2 gets new commits at 5b4f7e03fd2bd2b7ffcd0e3b1b4c2a1d9f6e8a70
+    Then app "hello" has 0 previews for pull request #2
+    When pull request #2 is reopened from branch changes at 5b4f7e03fd2bd2b7ffcd0e3b1b4c2a1d9f6e8a70
+    Then app "hello" has 1 running preview for pull request #2
+
+  @derived_payload
+  Scenario: After the repository is renamed its webhooks reach no app until the app is bound again
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    When pull request #2 is opened on the renamed repository Codertocat/Hello-Wing
+    Then app "hello" has 0 previews for pull request #2
+    And the delivery caused PullRequestOpened
+
+  @derived_payload
+  Scenario: A pull request into a branch other than the default one gets a preview too
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    When pull request #5 into release/1.x is opened from branch fix/login at ec26c3e57ca3a959ca5aad62de7213c562f8c821
+    Then app "hello" has 1 running preview for pull request #5
+    And the preview of "hello" for pull request #5 follows branch fix/login at ec26c3e57ca3a959ca5aad62de7213c562f8c821
+    And the preview of "hello" for pull request #5 has DNS records for website and api
+
+  @derived_payload
+  Scenario: Closing a pull request whose head is the default branch leaves production running
+    Given an app "hello" of codertocat on Codertocat/Hello-World
+    And pull request #4 was opened from branch master at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    When pull request #4 is closed
+    Then app "hello" has 1 stopped preview for pull request #4
+    And the production environment of "hello" is running
+    And the production environment of "hello" was never stopped

@@ -19,3 +19,18 @@ Feature: Secrets reach the runtime and nothing else
     And the secret store holds neither value in plaintext
     And the secrets of "hello" are listed masked
     And SecretCreated was published 2 times, naming API_TOKEN only
+
+  Scenario: Deleting an app deletes its secrets
+    Given codertocat stores the preview secret API_TOKEN of "hello" as "s3cr3t-preview-4a7f9c"
+    And codertocat stores the production secret API_TOKEN of "hello" as "s3cr3t-production-81be"
+    When the app "hello" is deleted
+    Then the secret store holds no secret any more
+
+  Scenario: A secret changed while a preview runs takes effect at its next deploy, not before
+    Given codertocat stores the preview secret API_TOKEN of "hello" as "first-value-1234"
+    And the webhook "pull_request.opened.json" was delivered
+    When codertocat changes the preview secret API_TOKEN of "hello" to "second-value-5678"
+    Then no deploy was requested after the change
+    And fly.io gave the preview of "hello" for pull request #2 the secret API_TOKEN = "first-value-1234"
+    When codertocat asks to redeploy the preview of "hello" for pull request #2
+    Then fly.io gave the preview of "hello" for pull request #2 the secret API_TOKEN = "second-value-5678"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pytest_bdd import parsers, scenarios, then, when
+from pytest_bdd import given, parsers, scenarios, then, when
 
 from events.models import EnvironmentStatus
 from features import queries as q
-from features.conftest import Outcome
+from features.conftest import Outcome, deliver
+from ports import Environment, MachineSpec
 from services.apps import InvalidAppError
 from sim.world import WorldLike
 
@@ -117,3 +118,46 @@ def machines_run_entrypoint(world: WorldLike, name: str, entrypoint: str) -> Non
         fly_app = world.flyio.apps["wc-" + env.id.replace("_", "-")]
         spec = fly_app.specs[fly_app.machines[str(env.deployment_id)]]
         assert spec.env["ENTRYPOINT"] == entrypoint
+
+
+# --- edge cases (issue 16; decisions in docs/decisions/0011-edge-cases.md) -------------------------------
+
+
+@given(parsers.parse("pull request #{number:d} was closed"))
+def pull_request_closed(world: WorldLike, number: int) -> None:
+    """DERIVED from pull_request.closed.json: another pull request number."""
+    payload = q.fixture_json("pull_request.closed.json")
+    payload["number"] = payload["pull_request"]["number"] = number
+    deliver(world, "pull_request.closed.json", q.as_body(payload))
+
+
+@then(parsers.parse('the production environment of "{name}" runs entrypoint {entrypoint}'))
+def production_runs(world: WorldLike, name: str, entrypoint: str) -> None:
+    env = q.production(world, name)
+    assert env.status == EnvironmentStatus.running
+    assert _latest_spec(world, env).env["ENTRYPOINT"] == entrypoint
+
+
+@then(parsers.parse('the preview of "{name}" for pull request #{pr:d} runs entrypoint {entrypoint}'))
+def preview_runs(world: WorldLike, name: str, pr: int, entrypoint: str) -> None:
+    env = q.live_preview(world, name, pr)
+    assert env.status == EnvironmentStatus.running
+    assert _latest_spec(world, env).env["ENTRYPOINT"] == entrypoint
+
+
+@then(parsers.parse('the stopped preview of "{name}" for pull request #{pr:d} got no deploy after it stopped'))
+def stopped_not_revived(world: WorldLike, name: str, pr: int) -> None:
+    [env] = q.previews(world, name, pr)
+    assert env.status == EnvironmentStatus.stopped
+    stopped_at = max(
+        i
+        for i, e in enumerate(world.events())
+        if e.detail.get("environment_id") == env.id and e.detail_type == "EnvironmentStopped"
+    )
+    later = [e for e in world.events()[stopped_at:] if e.detail.get("environment_id") == env.id]
+    assert [e.detail_type for e in later if e.detail_type == "EnvironmentDeployRequested"] == []
+
+
+def _latest_spec(world: WorldLike, env: Environment) -> MachineSpec:
+    fly_app = world.flyio.apps["wc-" + env.id.replace("_", "-")]
+    return fly_app.specs[fly_app.machines[str(env.deployment_id)]]

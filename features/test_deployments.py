@@ -8,7 +8,7 @@ from events.models import Endpoint, EnvironmentStatus
 from features import queries as q
 from features.conftest import Outcome, deliver
 from ports import RuntimeReport
-from services.api import RedeployRefusedError
+from services.api import RedeployRefusedError, StopRefusedError
 from sim.fakes import RuntimeScript
 from sim.world import WorldLike
 
@@ -25,6 +25,15 @@ def redeploy(world: WorldLike, name: str, pr: int) -> Outcome:
     try:
         world.request_redeploy(q.latest_preview(world, name, pr).id, "codertocat")
     except RedeployRefusedError as error:
+        return Outcome(error=error)
+    world.run()
+    return Outcome()
+
+
+def stop(world: WorldLike, name: str, pr: int) -> Outcome:
+    try:
+        world.request_stop(q.latest_preview(world, name, pr).id, "codertocat")
+    except StopRefusedError as error:
         return Outcome(error=error)
     world.run()
     return Outcome()
@@ -52,6 +61,15 @@ def asked_to_redeploy(world: WorldLike, name: str, pr: int) -> None:
 def asks_to_redeploy(world: WorldLike, name: str, pr: int) -> Outcome:
     """Through the API: accepted (then everything settles) or refused at once."""
     return redeploy(world, name, pr)
+
+
+@when(
+    parsers.parse('codertocat asks to stop the preview of "{name}" for pull request #{pr:d}'),
+    target_fixture="outcome",
+)
+def asks_to_stop(world: WorldLike, name: str, pr: int) -> Outcome:
+    """Through the API: accepted (then everything settles) or refused at once."""
+    return stop(world, name, pr)
 
 
 @given(parsers.parse('the preview of "{name}" for pull request #{pr:d} is still deploying'))
@@ -210,8 +228,24 @@ def redeploy_refused(world: WorldLike, outcome: Outcome, status: str) -> None:
     assert world.events("EnvironmentRedeployRequested") == []
 
 
+@then(parsers.parse("the stop is refused because the preview is {status}"))
+def stop_refused(world: WorldLike, outcome: Outcome, status: str) -> None:
+    """The API answers at once, naming the status; nothing is published."""
+    assert isinstance(outcome.error, StopRefusedError), outcome
+    assert outcome.error.status == EnvironmentStatus(status) and f"is {status};" in str(outcome.error)
+    assert world.events("EnvironmentStopRequested") == []
+
+
 @then(parsers.parse('the preview of "{name}" for pull request #{pr:d} is still on its 1st deployment'))
 def still_first_deployment(world: WorldLike, name: str, pr: int) -> None:
     """No deploy was requested after the first."""
     env = q.latest_preview(world, name, pr)
     assert q.deployments_of(world, env.id) == [env.deployment_id]
+
+
+@when(parsers.parse("the branch {branch} of {repository} is deleted"), target_fixture="outcome")
+def branch_deleted_now(world: WorldLike, branch: str, repository: str) -> Outcome:
+    """The push that deletes a branch (push.feature's step, here before the runtime has reported)."""
+    from features.test_push import branch_deleted
+
+    return branch_deleted(world, branch, repository)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pytest_bdd import parsers, scenarios, then, when
 
 from events.models import EnvironmentStatus
@@ -67,3 +69,75 @@ def preview_logs_purged(world: WorldLike) -> None:
     previews = [e for e in world.environments() if e.pr_number is not None]
     assert previews and all(world.logs(e.id) == "" for e in previews)
     assert all(q.about(world, "RuntimeStatusReported", e.id) for e in previews)
+
+
+# --- edge cases (issue 16; decisions in docs/decisions/0011-edge-cases.md) -------------------------------
+
+
+def _derived(action: str, number: int, branch: str, sha: str, **changes: Any) -> bytes:
+    """DERIVED from pull_request.opened.json: another action, number, head, base or repository."""
+    payload = q.fixture_json("pull_request.opened.json")
+    payload["action"] = action
+    payload["number"] = payload["pull_request"]["number"] = number
+    payload["pull_request"]["head"].update(ref=branch, sha=sha)
+    if "base" in changes:
+        payload["pull_request"]["base"]["ref"] = changes["base"]
+    if "repository" in changes:
+        name = changes["repository"].split("/")[1]
+        for repo in (
+            payload["repository"],
+            payload["pull_request"]["head"]["repo"],
+            payload["pull_request"]["base"]["repo"],
+        ):
+            repo.update(full_name=changes["repository"], name=name)
+    if action == "synchronize":
+        payload["before"], payload["after"] = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", sha
+    return q.as_body(payload)
+
+
+@when(parsers.parse("pull request #{number:d} gets new commits at {sha}"), target_fixture="outcome")
+def new_commits(world: WorldLike, number: int, sha: str) -> Outcome:
+    body = _derived("synchronize", number, "changes", sha)
+    return Outcome(deliver(world, "pull_request.synchronize.json", body))
+
+
+@when(parsers.parse("pull request #{number:d} is reopened from branch {branch} at {sha}"), target_fixture="outcome")
+def reopened(world: WorldLike, number: int, branch: str, sha: str) -> Outcome:
+    return Outcome(deliver(world, "pull_request.reopened.json", _derived("reopened", number, branch, sha)))
+
+
+@when(
+    parsers.parse("pull request #{number:d} is opened on the renamed repository {repository}"), target_fixture="outcome"
+)
+def opened_on_renamed(world: WorldLike, number: int, repository: str) -> Outcome:
+    body = _derived("opened", number, "changes", "ec26c3e57ca3a959ca5aad62de7213c562f8c821", repository=repository)
+    return Outcome(deliver(world, "pull_request.opened.json", body))
+
+
+@when(
+    parsers.parse("pull request #{number:d} into {base} is opened from branch {branch} at {sha}"),
+    target_fixture="outcome",
+)
+def opened_into(world: WorldLike, number: int, base: str, branch: str, sha: str) -> Outcome:
+    return Outcome(deliver(world, "pull_request.opened.json", _derived("opened", number, branch, sha, base=base)))
+
+
+@when(parsers.parse("pull request #{number:d} is closed"), target_fixture="outcome")
+def closed(world: WorldLike, number: int) -> Outcome:
+    payload = q.fixture_json("pull_request.closed.json")
+    payload["number"] = payload["pull_request"]["number"] = number
+    return Outcome(deliver(world, "pull_request.closed.json", q.as_body(payload)))
+
+
+@then(parsers.parse('the preview of "{name}" for pull request #{pr:d} has DNS records for website and api'))
+def preview_dns(world: WorldLike, name: str, pr: int) -> None:
+    """Slashes and dots of the branch never reach a DNS label: labels come from endpoints and the env id."""
+    env = q.live_preview(world, name, pr)
+    assert q.dns_labels(world, env.id) == ["api", "website"]
+
+
+@then(parsers.parse('the production environment of "{name}" was never stopped'))
+def production_never_stopped(world: WorldLike, name: str) -> None:
+    env = q.production(world, name)
+    assert q.about(world, "EnvironmentStopped", env.id) == []
+    assert len(q.deployments_of(world, env.id)) == 1

@@ -6,7 +6,7 @@ import json
 import logging
 
 import pytest
-from pytest_bdd import given, parsers, scenarios, then
+from pytest_bdd import given, parsers, scenarios, then, when
 
 from features import queries as q
 from sim.world import WorldLike
@@ -90,3 +90,35 @@ def secret_events(world: WorldLike, count: int, secret: str) -> None:
     assert len(created) == count
     assert all({k for k in d if k != "metadata"} == {"app_id", "environment_type", "name"} for d in created)
     assert {d["name"] for d in created} == {secret}
+
+
+@when(parsers.parse('the app "{name}" is deleted'))
+def delete_the_app(world: WorldLike, name: str) -> None:
+    world.delete_app(q.app_named(world, name).id)
+    world.run()
+
+
+@then("the secret store holds no secret any more")
+def no_secret_left(world: WorldLike) -> None:
+    """A deleted app's secrets were once left behind for good, readable by nothing."""
+    assert world.stored_secret_bytes() == []
+
+
+@when(parsers.parse('codertocat changes the {env_type} secret {secret} of "{name}" to "{value}"'))
+def change_secret(world: WorldLike, env_type: str, secret: str, name: str, value: str) -> None:
+    world.create_secret(q.app_named(world, name).id, env_type, secret, value)
+    world.run()
+
+
+@then("no deploy was requested after the change")
+def no_deploy_after_change(world: WorldLike) -> None:
+    """Decided (docs/decisions/0011-edge-cases.md): a secret change does not redeploy by itself."""
+    events = [e.detail_type for e in world.events()]
+    last_change = max(i for i, t in enumerate(events) if t == "SecretCreated")
+    assert "EnvironmentDeployRequested" not in events[last_change:]
+
+
+@when(parsers.parse('codertocat asks to redeploy the preview of "{name}" for pull request #{pr:d}'))
+def redeploy_preview(world: WorldLike, name: str, pr: int) -> None:
+    world.request_redeploy(q.live_preview(world, name, pr).id, "codertocat")
+    world.run()

@@ -113,7 +113,10 @@ class FlyIO(Protocol):
 class DNS(Protocol):
     """dnsimple: CNAME records in one zone."""
 
-    def list_records(self, zone: str) -> list[DnsEntry]: ...
+    def list_records(self, zone: str, name_like: str | None = None) -> list[DnsEntry]:
+        """The zone's CNAME records; with `name_like`, only those whose name contains it (dnsimple's `name_like`
+        filter: one environment's records without reading the whole zone)."""
+        ...
 
     def upsert_record(self, entry: DnsEntry) -> None: ...
 

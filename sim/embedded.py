@@ -53,6 +53,10 @@ class Journal:
         rows = self._conn.execute("SELECT port, method, args FROM calls ORDER BY seq").fetchall()
         return [(str(p), str(m), json.loads(a)) for p, m, a in rows]
 
+    def clear(self) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM calls")
+
     def close(self) -> None:
         self._conn.close()
 
@@ -131,9 +135,9 @@ class JournaledDNS:
     def __init__(self, fake: FakeDNS, journal: Journal) -> None:
         self.fake, self._journal, self._lock = fake, journal, threading.Lock()
 
-    def list_records(self, zone: str) -> list[DnsEntry]:
+    def list_records(self, zone: str, name_like: str | None = None) -> list[DnsEntry]:
         with self._lock:
-            return self.fake.list_records(zone)
+            return self.fake.list_records(zone, name_like)
 
     def upsert_record(self, entry: DnsEntry) -> None:
         with self._lock:
@@ -152,6 +156,15 @@ class EmbeddedOutside:
     flyio: JournaledFlyIO
     dns: JournaledDNS
     journal: Journal
+
+    def reset(self) -> None:
+        """Forget every call: an empty journal and fakes as new (in place: the runtime player holds the fake
+        fly.io). For the console's reset of a data dir."""
+        for wrapper in (self.github, self.flyio, self.dns):
+            with wrapper._lock:
+                fresh = type(wrapper.fake)()
+                wrapper.fake.__dict__.update(fresh.__dict__)
+        self.journal.clear()
 
 
 def open_outside(path: Path) -> EmbeddedOutside:

@@ -205,6 +205,12 @@ def validate(detail_type: str, detail: dict[str, Any]) -> None:
     _VALIDATOR.validate(detail_type, detail)
 
 
+def known(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """`detail` as a receiver reads it: properties the spec does not name dropped, at any depth (decision 0009)."""
+    kept: dict[str, Any] = _VALIDATOR.known(detail_type, detail)
+    return kept
+
+
 def parse(detail_type: str, detail: dict[str, Any]) -> Event:
     """Validate against the spec, then build the typed model."""
     validate(detail_type, detail)
@@ -228,6 +234,7 @@ _INIT_NAMES = [
     "EventValidationError",
     "FrozenModel",
     "UnknownEventError",
+    "known",
     "parse",
     "validate",
 ]

@@ -25,6 +25,8 @@ EXTENSIONS_SCHEMA: dict[str, Any] = {
             },
         },
         "x-triggers": {"type": "object", "additionalProperties": {"type": "string"}},
+        # removed messages, each with why: the gate accepts their removal (decision 0009)
+        "x-retired-messages": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
         "operations": {
             "type": "object",
             "additionalProperties": {
@@ -43,6 +45,8 @@ EXTENSIONS_SCHEMA: dict[str, Any] = {
                             "x-terminal": {"type": "boolean"},
                             "x-external": {"type": "boolean"},
                             "x-cycle-allowed": {"type": "string", "minLength": 1},
+                            # the message's major version: raising it marks an intentional break (decision 0009)
+                            "x-version": {"type": "integer", "minimum": 1},
                         },
                     },
                 }

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from spec import SPEC_PATH, SpecError
 from spec.contract import Contract
-from wingcloud import _help, cmd_deploy, cmd_docs, cmd_serve, cmd_sim, cmd_trigger
+from wingcloud import _help, cmd_deploy, cmd_docs, cmd_serve, cmd_sim, cmd_spec_diff, cmd_trigger
 from wingcloud.errors import one_line
 
 _help.plain_metavars()
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 spec_app = typer.Typer(help="The event contract: spec/asyncapi.yaml.", no_args_is_help=True)
 app.add_typer(spec_app, name="spec")
+spec_app.command("diff")(cmd_spec_diff.spec_diff)
+spec_app.command("gate")(cmd_spec_diff.spec_gate)
 app.add_typer(cmd_docs.app, name="docs")
 app.add_typer(cmd_sim.app, name="sim")
 app.add_typer(cmd_deploy.app, name="deploy")

@@ -5,9 +5,14 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from adapters.eventbridge.function.wiring import AwsClients
+    from adapters.eventbridge.stack.deploy import Deployment
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = REPO / "deploy" / "cloudformation.json"
@@ -47,6 +52,17 @@ def deploy(
     outside_credentials_secret: str = typer.Option(
         "", "--outside-credentials-secret", help="ARN of the Secrets Manager secret with GitHub/fly.io/dnsimple keys"
     ),
+    public_url: str = typer.Option(
+        "", "--public-url", help="The ingress's own https base URL (custom domain); default: the HTTP API's URL"
+    ),
+    alarm_topic: str = typer.Option(
+        "", "--alarm-topic", help="SNS topic ARN for the alarms (default: a topic of the stack)"
+    ),
+    preflight: bool | None = typer.Option(
+        None,
+        "--preflight/--no-preflight",
+        help="Point the GitHub App's webhook at the ingress (default: on when the outside credentials are given)",
+    ),
 ) -> None:
     """Without a subcommand, deploys: creates or updates the stack from the generated template on AWS (or on the
     emulator at --endpoint-url). `wingcloud deploy template` only writes the template."""
@@ -75,15 +91,61 @@ def deploy(
             code=package.build(dependencies),
             event_source_mappings=event_source_mappings if event_source_mappings is not None else not endpoint_url,
             outside_credentials_secret=outside_credentials_secret,
+            emulator=bool(endpoint_url),
+            public_url=public_url,
+            alarm_topic=alarm_topic,
         )
     except DeployError as error:
         err.print(f"[red]deploy failed[/red]: {error}", highlight=False)
         raise typer.Exit(1) from error
-    out.print(f"stack {deployment.stack_name}: bus {deployment.bus_name}, {len(deployment.functions)} functions")
+    out.print(f"stack {deployment.stack_name}: bus {deployment.bus_name}, {len(deployment.functions) + 1} functions")
     for service, function in sorted(deployment.functions.items()):
         out.print(f"  {service}: {function}", highlight=False)
+    out.print(f"  ingress: {deployment.ingress_function}", highlight=False)
     for note in deployment.notes:
         out.print(f"  note: {note}", highlight=False)
+    out.print(f"ingress URL:  {deployment.ingress_url}", highlight=False)
+    out.print(f"webhook URL:  {deployment.webhook_url}", highlight=False)
+    out.print(
+        f"API:          {deployment.ingress_url}/api (token: the api_token of {deployment.ingress_secret})",
+        highlight=False,
+    )
+    out.print(
+        f"console:      {deployment.ingress_url}/api/openapi.json (the console page is local-only)", highlight=False
+    )
+    out.print(f"bus:          {deployment.bus_name}", highlight=False)
+    out.print(f"alarms to:    {deployment.alarm_topic}", highlight=False)
+    if preflight if preflight is not None else bool(outside_credentials_secret):
+        _preflight(AwsClients(session, endpoint_url), deployment, outside_credentials_secret)
+
+
+def _preflight(clients: AwsClients, deployment: Deployment, outside_credentials_secret: str) -> None:
+    """The RFC's deploy side effect: the GitHub App's webhook goes to this stack's ingress, with its secret."""
+    from adapters.eventbridge.stack.preflight import PreflightError, point_github_app, read_secret
+
+    secretsmanager = clients("secretsmanager")
+    if not outside_credentials_secret:
+        err.print("[red]preflight needs --outside-credentials-secret[/red] (the GitHub App's id and private key)")
+        raise typer.Exit(1)
+    github = read_secret(secretsmanager, outside_credentials_secret)
+    ingress = read_secret(secretsmanager, deployment.ingress_secret)
+    missing = [k for k in ("github_app_id", "github_private_key") if not github.get(k)]
+    if missing:
+        err.print(
+            f"[red]preflight failed[/red]: {outside_credentials_secret} lacks {', '.join(missing)}", highlight=False
+        )
+        raise typer.Exit(1)
+    try:
+        point_github_app(
+            deployment.webhook_url,
+            ingress["github_webhook_secret"],
+            github["github_app_id"],
+            github["github_private_key"],
+        )
+    except PreflightError as error:
+        err.print(f"[red]preflight failed[/red]: {error}", highlight=False)
+        raise typer.Exit(1) from error
+    out.print(f"GitHub App {github['github_app_id']}: webhook URL and secret set", highlight=False)
 
 
 @app.command("template")

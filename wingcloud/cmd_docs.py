@@ -88,6 +88,23 @@ def traces(
         _say("now run `wingcloud docs build`")
 
 
+@app.command("screenshots")
+def screenshots(
+    target: Path = typer.Option(DOCS / "screenshots", "--out", help="Folder to write the pictures to"),
+) -> None:
+    """Photograph the console (map, inspector, trace waterfall) from a real `wingcloud serve`, for the README."""
+    from wingcloud.docsgen.screenshots import ScreenshotError, take
+    from wingcloud.tools import MissingToolError
+
+    try:
+        written = take(target)
+    except (ScreenshotError, MissingToolError) as exc:
+        err.print(f"[red]no screenshots[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    for path in written:
+        _say(f"wrote {path}")
+
+
 @app.command("check-mermaid")
 def check_mermaid(
     target: Path = typer.Argument(DOCS, help="Markdown file or folder"),

@@ -48,10 +48,14 @@ def serve(
     import uvicorn
 
     from adapters.local.db import SchemaVersionError
+    from adapters.local.protocol import deadline_protocol, raise_file_limit
     from adapters.local.server import create_app
     from wingcloud.outside import RuntimeChoiceError, local_system
 
     _configure_logging(quiet)
+    # The data dir holds webhook bodies, logs, comments and keys: only this user may read what we write
+    # (databases, machines' folders, logs), and a data dir made by an earlier version is tightened too.
+    os.umask(0o077)
     settings = _settings()
     if repos is not None:
         settings = settings.model_copy(update={"local_repos": repos.expanduser().resolve()})
@@ -71,7 +75,16 @@ def serve(
     # garbage collector's full passes, which otherwise walk all of it (~35 ms each) in the middle of bursts.
     gc.collect()
     gc.freeze()
-    config = uvicorn.Config(app, log_config=None, access_log=False, log_level="warning", lifespan="on")
+    raise_file_limit()
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+        http=deadline_protocol(settings.request_read_seconds),
+        limit_concurrency=settings.max_connections,  # past it: 503 at once, not a hang
+    )
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
@@ -113,7 +126,16 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
     handle.truncate()
     handle.write(f"{os.getpid()}\n")
     handle.flush()
+    tighten(data_dir)
     return handle
+
+
+def tighten(data_dir: Path) -> None:
+    """The data dir 0700 and the files in it 0600 (the machines' folders keep their own modes)."""
+    data_dir.chmod(0o700)
+    for entry in data_dir.iterdir():
+        if entry.is_file() and not entry.is_symlink():
+            entry.chmod(0o600)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -148,8 +170,11 @@ def _configure_logging(quiet: bool) -> None:
     """uvicorn's look (`INFO:     ...`), on stderr; the banner goes to stdout."""
     from uvicorn.logging import DefaultFormatter
 
+    from adapters.local.protocol import RepeatFilter
+
     handler = logging.StreamHandler()
     handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s"))
+    handler.addFilter(RepeatFilter())  # a flood of one message (a refused client, a full accept queue) stays small
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if quiet else logging.INFO)

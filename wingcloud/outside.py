@@ -143,4 +143,5 @@ def outside_world(
         assert embedded is not None
         dns, described["dns"] = embedded.dns, "embedded"
     close = embedded.journal.close if embedded is not None else (lambda: None)
-    return Outside(github, flyio, dns, described, close, machines), embedded
+    reset = embedded.reset if embedded is not None else (lambda: None)
+    return Outside(github, flyio, dns, described, close, machines, reset), embedded

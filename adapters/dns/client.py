@@ -31,8 +31,9 @@ class DnsimpleClient:
         self._base = f"{base_url.rstrip('/')}/v2/{account_id}"
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
-    def list_records(self, zone: str) -> list[DnsEntry]:
-        return [_entry(zone, r) for r in self._records(zone, {"type": "CNAME"})]
+    def list_records(self, zone: str, name_like: str | None = None) -> list[DnsEntry]:
+        filters = {"type": "CNAME"} if name_like is None else {"type": "CNAME", "name_like": name_like}
+        return [_entry(zone, r) for r in self._records(zone, filters)]
 
     def upsert_record(self, entry: DnsEntry) -> None:
         found = self._records(entry.zone, {"name": entry.name, "type": entry.type})

@@ -43,10 +43,14 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE TABLE IF NOT EXISTS trace (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, event_id TEXT NOT NULL,
     detail_type TEXT NOT NULL, source_service TEXT NOT NULL, target_service TEXT, target TEXT,
-    correlation_id TEXT NOT NULL, causation_id TEXT, attempt INTEGER NOT NULL, error TEXT);
+    correlation_id TEXT NOT NULL, causation_id TEXT, attempt INTEGER NOT NULL, error TEXT, duration_ms REAL);
 CREATE INDEX IF NOT EXISTS trace_by_correlation ON trace (correlation_id);
 CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 """
+
+# Columns added to a table of this schema version after it shipped, so a data dir made before gets them in
+# place: an added, nullable column changes nothing for what reads the others, so the version stays.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("trace", "duration_ms", "REAL"),)
 
 
 class SchemaVersionError(RuntimeError):
@@ -87,6 +91,7 @@ class Database:
                     "move the data dir away (or delete it) and start again"
                 )
             conn.executescript(schema)
+            _add_columns(conn)
             conn.execute(f"PRAGMA user_version = {int(version)}")
         finally:
             conn.close()
@@ -118,6 +123,14 @@ class Database:
             conn = self.connect()
             self._local.conn = conn
         return conn
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Add the `ADDED_COLUMNS` a table of this file lacks (a file made before they were added)."""
+    for table, column, kind in ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if present and column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 @contextmanager

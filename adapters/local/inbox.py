@@ -232,6 +232,12 @@ class Inbox:
                 conn.executemany("UPDATE arrivals SET body = x'' WHERE id = ?", done)
             pruned += len(done)
 
+    def forget(self) -> int:
+        """Delete every arrival (the console's reset): their ids are forgotten too, so a redelivery is new.
+        Returns how many. The cursor of the main database stays: new arrivals still come after it."""
+        with self._db.writing() as conn:
+            return int(conn.execute("DELETE FROM arrivals").rowcount)
+
     def waiting(self, conn: sqlite3.Connection) -> int:
         """Arrivals stored but not yet moved into the main database (`conn`)."""
         row = self._db.connection().execute("SELECT COUNT(*) FROM arrivals WHERE seq > ?", (_cursor(conn),)).fetchone()

@@ -49,7 +49,7 @@ def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival,
     step = record(0, kind, parcel, at, **facts)
     conn.execute(
         "INSERT INTO trace (at, kind, event_id, detail_type, source_service, target_service, target,"
-        " correlation_id, causation_id, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " correlation_id, causation_id, attempt, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             step.at.isoformat(),
             step.kind,
@@ -62,6 +62,7 @@ def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival,
             step.causation_id,
             step.attempt,
             step.error,
+            step.duration_ms,
         ),
     )
 
@@ -212,3 +213,50 @@ def redrive(conn: sqlite3.Connection, letter_id: str, at: datetime) -> tuple[str
     )
     conn.execute("UPDATE dead_letters SET redriven_at = ? WHERE id = ?", (iso(now), letter_id))
     return str(row["kind"]), str(row["ref"]), str(row["target"])
+
+
+def prune_history(conn: sqlite3.Connection, before: float, page: int = 1000) -> dict[str, int]:
+    """Forget what is older than `before` (a timestamp) and finished: archived events none of whose deliveries
+    is pending or dead-lettered, their done deliveries and ledger marks, trace records, feed items, and
+    dead letters already redriven. What may still be retried or redriven stays. Runs in the caller's transaction.
+    Returns rows removed per kind."""
+    cutoff = iso(before)
+    removed = {"events": 0, "deliveries": 0, "trace": 0, "feed": 0, "dead_letters": 0}
+    while True:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT e.id FROM events e WHERE e.time < ? AND NOT EXISTS (SELECT 1 FROM deliveries d"
+                " WHERE d.kind = ? AND d.ref = e.id AND d.status != 'done') LIMIT ?",
+                (cutoff, EVENT, page),
+            )
+        ]
+        if not ids:
+            break
+        chosen = json.dumps(ids)
+        removed["deliveries"] += conn.execute(
+            "DELETE FROM deliveries WHERE kind = ? AND ref IN (SELECT value FROM json_each(?))", (EVENT, chosen)
+        ).rowcount
+        conn.execute("DELETE FROM handled WHERE key IN (SELECT value FROM json_each(?))", (chosen,))
+        removed["events"] += conn.execute(
+            "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))", (chosen,)
+        ).rowcount
+    refs = json.dumps(
+        [
+            row[0]
+            for row in conn.execute(
+                "SELECT ref FROM deliveries WHERE kind = ? AND status = 'done' AND created_at < ?", (ARRIVAL, before)
+            )
+        ]
+    )
+    conn.execute("DELETE FROM handled WHERE key IN (SELECT value FROM json_each(?))", (refs,))
+    removed["deliveries"] += conn.execute(
+        "DELETE FROM deliveries WHERE kind = ? AND ref IN (SELECT value FROM json_each(?)) AND status = 'done'",
+        (ARRIVAL, refs),
+    ).rowcount
+    removed["trace"] = conn.execute("DELETE FROM trace WHERE at < ?", (cutoff,)).rowcount
+    removed["feed"] = conn.execute("DELETE FROM feed WHERE at < ?", (cutoff,)).rowcount
+    removed["dead_letters"] = conn.execute(
+        "DELETE FROM dead_letters WHERE redriven_at IS NOT NULL AND at < ?", (cutoff,)
+    ).rowcount
+    return removed

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.local.errors import REFUSAL
+from adapters.http.errors import REFUSAL
 
 log = logging.getLogger("wingcloud.http")
 

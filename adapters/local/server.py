@@ -15,18 +15,22 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from adapters.local import api, views
-from adapters.local.api_common import ApiAuth, install_error_handlers
-from adapters.local.errors import ApiError, http_error, server_error
-from adapters.local.ingress import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
+from adapters.http import api
+from adapters.http.api_common import ApiAuth, SecurityHeaders, install_error_handlers
+from adapters.http.backend import Backend
+from adapters.http.doors import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
+from adapters.http.errors import ApiError, http_error, server_error
+from adapters.local import console_stream, views
+from adapters.local.console_actions import ACTIONS
+from adapters.local.console_api import CONSOLE
 from adapters.local.requestlog import RequestLog
 from adapters.local.runtime import EndpointProxy
 from adapters.local.system import System
@@ -53,10 +57,6 @@ async def healthz(request: Request) -> JSONResponse:
         }
 
     return JSONResponse(await run_in_threadpool(counts))
-
-
-async def console(request: Request) -> Response:
-    return FileResponse(STATIC / "index.html", media_type="text/html")
 
 
 async def stream(request: Request) -> StreamingResponse:
@@ -104,8 +104,9 @@ async def _cleaner(system: System) -> None:
     while True:
         try:  # at start and then hourly: the inbox keeps bodies only while they may still be needed
             await run_in_threadpool(system.prune_inbox)
+            await run_in_threadpool(system.prune_history)
         except Exception:
-            log.exception("the inbox could not be pruned; the next hour retries")
+            log.exception("old history could not be pruned; the next hour retries")
         await asyncio.sleep(CLEANUP_EVERY)
         try:
             stamp = system.ports.clock.now().strftime("%Y%m%dT%H%M%SZ")
@@ -161,20 +162,29 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(api.router)
+    # the console's own routes (its map, inspector, panels and reset) read the local store: local only
+    console = APIRouter(prefix="/api", dependencies=[api.BEARER], responses={401: api.ERRORS[401]})
+    console.include_router(CONSOLE)
+    console.include_router(ACTIONS)
+    app.include_router(console)
     app.router.routes.extend(
         [
-            Route("/", console, methods=["GET"]),
+            Route("/", console_stream.console_page, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/runtime/reports", runtime_report, methods=["POST"]),
             Route("/runtime/reports", runtime_current, methods=["GET"]),
             Route("/runtime/logs", runtime_logs, methods=["POST"]),
             Route("/api/stream", stream, methods=["GET"]),
+            *console_stream.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )
-    app.state.system = system
-    front: Any = GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token))
-    if system.outside.machines is not None:  # deployments run here: their endpoints are served here too
+    backend: Backend = system  # what the shared routes and doors see of it (checked by mypy)
+    app.state.system = backend
+    front: Any = SecurityHeaders(GitHubWebhooks(system, ApiAuth(app, system.credentials.api_token)))
+    if (
+        system.outside.machines is not None
+    ):  # deployments run here: their endpoints are served here too (as the app answers)
         front = EndpointProxy(front, system.outside.machines)
     return RequestLog(front, request_log)
 

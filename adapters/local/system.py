@@ -7,18 +7,20 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from adapters.local import outbox
+from adapters.http.errors import ApiError
+from adapters.http.reports import CredentialedFlyIO, ReportTokens, report_arrival
+from adapters.local import outbox, views
+from adapters.local.calls import CallLog, RecordedDNS, RecordedFlyIO, RecordedGitHub, calling
 from adapters.local.db import Database
 from adapters.local.inbox import SCHEMA as INBOX_SCHEMA
 from adapters.local.inbox import VERSION as INBOX_VERSION
-from adapters.local.inbox import Inbox
+from adapters.local.inbox import Inbox, InboxClosedError
 from adapters.local.keys import FileKeyService
 from adapters.local.notify import Notifier
-from adapters.local.reports import CredentialedFlyIO, ReportTokens
 from adapters.local.store import SqliteApps, SqliteBlobs, SqliteEnvironments, SqliteFeed, SqliteKeyValue, SqliteSecrets
 from adapters.local.unit import transaction
 from adapters.local.worker import Worker
@@ -28,8 +30,7 @@ from bus.delivery import Target, command
 from bus.retry import RetryPolicy
 from bus.routing import Router, Sealer, targets_of
 from events import Event
-from ports import DNS, Arrival, Clock, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
-from ports.codec import to_json
+from ports import DNS, Arrival, Clock, Environments, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
 from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, KeyValueRetiredNames
 from services.secrets import StoredSecretReader
 from spec.contract import Contract
@@ -60,6 +61,7 @@ class Outside:
     described: dict[str, str]
     close: Callable[[], None] = lambda: None
     machines: LocalMachines | None = None  # the local runtime's, when deployments run on this machine
+    reset: Callable[[], None] = lambda: None  # forget what the embedded outside world holds (the console's reset)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class System:
     services: tuple[ServiceDefinition, ...]
     doors: dict[str, Target]
     outside: Outside
+    calls: CallLog  # every call to GitHub, fly.io and DNS (the console's outside-world panel)
     background: list[Background] = field(default_factory=list)
     _running: bool = False
 
@@ -100,6 +103,7 @@ class System:
             self.worker.stop()
         self.inbox.stop()
         self.outside.close()
+        self.calls.close()
 
     def committed(self) -> None:
         """Something was committed: wake the worker and the live timeline."""
@@ -111,7 +115,9 @@ class System:
     ) -> R:
         """An API command and its events in one transaction (call from a worker thread)."""
         begin = lambda: transaction(self.db, self.ports, self.router)  # noqa: E731
-        result, published = command(service, work, begin, self.seal, correlation_id or self.ports.ids.new("req"))
+        correlation_id = correlation_id or self.ports.ids.new("req")
+        with calling(service, None, correlation_id):
+            result, published = command(service, work, begin, self.seal, correlation_id)
         if published:
             self.committed()
         return result
@@ -120,6 +126,41 @@ class System:
         """Check an arrival at its door (raises the edge's rejection: the door answers 400)."""
         edge = next(s.edges[arrival.door] for s in self.services if arrival.door in s.edges)
         edge.admit(arrival)
+
+    # --- what the HTTP surface needs (adapters.http.backend.Backend) ----------------------------------------
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.credentials.webhook_secret
+
+    @property
+    def max_webhook_bytes(self) -> int:
+        return self.settings.max_webhook_bytes
+
+    @property
+    def described(self) -> dict[str, str]:
+        return self.outside.described
+
+    async def store(self, arrival: Arrival) -> bool:
+        """Commit an admitted arrival to the inbox (group commit) before the door answers."""
+        try:
+            return await self.inbox.accept(arrival)
+        except InboxClosedError:
+            raise ApiError(
+                503, "wingcloud is shutting down; nothing was stored, send it again", "unavailable"
+            ) from None
+
+    def current_environments(self) -> Environments:
+        return self.ports.environments
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return outbox.dead_letters(self.db.connection())
+
+    def trace(self, correlation_id: str) -> dict[str, Any] | None:
+        return views.trace_view(self.db.connection(), correlation_id)
+
+    def timeline(self, after: int, limit: int) -> list[dict[str, Any]]:
+        return views.timeline(self.db.connection(), after, limit)
 
     def report(self, report: RuntimeReport, report_id: str) -> bool:
         """A runtime report through the report door, from this process (the embedded runtime); True if new."""
@@ -146,12 +187,14 @@ class System:
             log.info("emptied %d inbox bodies older than %s days", pruned, self.settings.inbox_retention_days)
         return pruned
 
-
-def report_arrival(report: RuntimeReport, report_id: str, body: bytes | None = None) -> Arrival:
-    """A report as it arrives: correlated with what started its deployment (the runtime sends that id back),
-    or with its deployment."""
-    correlation_id = report.correlation_id or report.deployment_id
-    return Arrival("report", report_id, report.status, body or to_json(report), correlation_id, datetime.now(UTC))
+    def prune_history(self) -> dict[str, int]:
+        """Forget finished history past `archive_retention_days` (call from a worker thread)."""
+        before = outbox.now_ts() - self.settings.archive_retention_days * 86400
+        with self.db.writing() as conn:
+            removed = outbox.prune_history(conn, before)
+        if any(removed.values()):
+            log.info("forgot history older than %s days: %s", self.settings.archive_retention_days, removed)
+        return removed
 
 
 @functools.cache
@@ -183,12 +226,21 @@ def build_system(
     tokens = ReportTokens(credentials.report_key)
     conn = db.connection
     keys, kv = FileKeyService(data_dir / "master.key"), SqliteKeyValue(conn)
+    described = outside.described
+    calls = CallLog(
+        data_dir / "outside-calls.sqlite3",
+        {
+            "github": described.get("github", "?"),
+            "flyio": described.get("runtime", "?"),
+            "dns": described.get("dns", "?"),
+        },
+    )
     ports = Ports(
         clock=clock or SystemClock(),
         ids=RandomIds(),
-        github=outside.github,
-        flyio=CredentialedFlyIO(outside.flyio, tokens, public),
-        dns=outside.dns,
+        github=RecordedGitHub(outside.github, calls),
+        flyio=CredentialedFlyIO(RecordedFlyIO(outside.flyio, calls), tokens, public),
+        dns=RecordedDNS(outside.dns, calls),
         keys=keys,
         blobs=SqliteBlobs(conn),
         apps=SqliteApps(conn),
@@ -235,6 +287,7 @@ def build_system(
         ALL_SERVICES,
         doors,
         outside,
+        calls,
     )
     system_ref.append(system)
     return system

@@ -43,8 +43,8 @@ def trace_view(conn: sqlite3.Connection, correlation_id: str) -> dict[str, Any] 
         (correlation_id,),
     ).fetchall()
     records = conn.execute(
-        "SELECT seq, at, kind, event_id, detail_type, source_service, target_service, target, attempt, error"
-        " FROM trace WHERE correlation_id = ? ORDER BY seq",
+        "SELECT seq, at, kind, event_id, detail_type, source_service, target_service, target, attempt, error,"
+        " duration_ms FROM trace WHERE correlation_id = ? ORDER BY seq",
         (correlation_id,),
     ).fetchall()
     if not rows and not records:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from adapters.local import outbox
+from adapters.local.calls import calling
 from adapters.local.db import Database
 from adapters.local.unit import savepoint
 from bus.deadletters import DeadLetter
@@ -124,7 +125,11 @@ class Worker:
     def _deliver(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> None:
         target = self.targets[item.target]
         parcel = self._parcel(conn, item)
-        outcome = deliver(parcel, target, lambda: savepoint(conn, self._ports, self._router), self._seal)
+        started = time.perf_counter()
+        with calling(target.service, target.name, item.correlation_id):
+            outcome = deliver(parcel, target, lambda: savepoint(conn, self._ports, self._router), self._seal)
+        # the attempt's wall time: validation on receipt, the handler with its outside calls, its writes
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
         if outcome.error is None:
             outbox.mark_done(conn, item)
             outbox.trace(
@@ -136,9 +141,10 @@ class Worker:
                 target_service=target.service,
                 target=target.name,
                 attempt=item.attempts + 1,
+                duration_ms=duration_ms,
             )
             return
-        self._settle(conn, item, target, parcel, outcome)
+        self._settle(conn, item, target, parcel, outcome, duration_ms)
 
     def _parcel(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> Parcel:
         parcel = self._parcels.get(item.ref)
@@ -150,13 +156,21 @@ class Worker:
         return parcel
 
     def _settle(
-        self, conn: sqlite3.Connection, item: outbox.DueDelivery, target: Target, parcel: Parcel, outcome: Outcome
+        self,
+        conn: sqlite3.Connection,
+        item: outbox.DueDelivery,
+        target: Target,
+        parcel: Parcel,
+        outcome: Outcome,
+        duration_ms: float,
     ) -> None:
         attempt, now = item.attempts + 1, self._ports.clock.now()
         if outcome.rejected is not None:
             outbox.trace(conn, "rejected", outcome.rejected, now, error=str(outcome.error))
         facts = {"source": target.trigger, "target_service": target.service, "target": target.name}
-        outbox.trace(conn, "failed", parcel, now, attempt=attempt, error=outcome.summary, **facts)
+        outbox.trace(
+            conn, "failed", parcel, now, attempt=attempt, error=outcome.summary, duration_ms=duration_ms, **facts
+        )
         settled = settle_failure(
             target,
             parcel,

@@ -14,6 +14,9 @@ Semantics follow the EventBridge user guide and aws/event-ruler, the engine behi
 * ``prefix``, ``suffix``, ``wildcard``, ``equals-ignore-case`` and ``cidr`` match strings only;
   ``numeric`` matches numbers only; ``anything-but`` matches every present leaf it does not exclude
   (``null``, booleans, and values of the other type included) but never a missing field.
+* Wildcards too complex for EventBridge's matcher are refused as PutRule refuses them: the pattern is
+  scored with aws/event-ruler's ``MachineComplexityEvaluator`` (rebuilt in ``_complexity``) and a score
+  above 10 fails with ``Rule is too complex - ...``.
 
 JSON text is accepted wherever a pattern or an event is, and parsed keeping numbers exact.
 """

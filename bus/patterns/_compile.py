@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, NoReturn, TypeAlias
 
-from bus.patterns._model import FALSE, NULL, TRUE, Condition, Number, Predicate, Value, canonical_number
+from bus.patterns._complexity import check_complexity, ruler_patterns
+from bus.patterns._model import FALSE, NULL, TRUE, Condition, Number, Predicate, RulerPattern, Value, canonical_number
 from bus.patterns._operators import (
     InvalidPatternError,
     anything_but,
@@ -84,6 +85,13 @@ def parse_pattern_text(text: str | bytes | bytearray) -> Any:
 
 def compile_branches(pattern: str | bytes | bytearray | Mapping[str, Any]) -> list[Branch]:
     """Validate ``pattern`` and return its branches; the pattern matches when any branch does."""
+    branches = expand_branches(pattern)
+    check_complexity(branches)
+    return branches
+
+
+def expand_branches(pattern: str | bytes | bytearray | Mapping[str, Any]) -> list[Branch]:
+    """Validate everything but wildcard complexity and expand ``$or``, in event-ruler's branch order."""
     parsed = parse_pattern_text(pattern) if isinstance(pattern, str | bytes | bytearray) else pattern
     if not isinstance(parsed, Mapping):
         fail("Filter is not an object")
@@ -106,7 +114,7 @@ def _object(obj: Mapping[Any, Any], prefix: tuple[str, ...], *, in_or: bool) -> 
         else:
             if in_or and key in _RESERVED_IN_OR:
                 fail(f"{key} is Ruler reserved fieldName which cannot be used inside {OR_KEYWORD}.")
-            path = (*prefix, key)
+            path = (*prefix, *key.split("."))  # AWS joins field paths with `.`: `a.b` is the path a, b
             if isinstance(value, Mapping):
                 alternatives = _object(value, path, in_or=in_or)
             elif isinstance(value, list | tuple):
@@ -142,9 +150,11 @@ def _check_combinations(count: int) -> None:
 def _product(left: list[Branch], right: list[Branch]) -> list[Branch]:
     _check_combinations(len(left) * len(right))
     merged: list[Branch] = []
-    for a in left:
-        seen = {condition.path for condition in a}
-        for b in right:
+    # event-ruler lists each alternative of a later $or with every branch so far (alternative-major); its
+    # complexity check builds its machine in that order, so the branches keep it.
+    for b in right:
+        for a in left:
+            seen = {condition.path for condition in a}
             for condition in b:
                 if condition.path in seen:
                     fail(f"Path `{_dotted(condition.path)}` cannot be allowed multiple times")
@@ -165,6 +175,7 @@ class _Alternatives:
         self.predicates: list[Predicate] = []
         self.exists = False
         self.absent_ok = False
+        self.ruler: list[RulerPattern] = []
 
     def add_wildcard(self, alternative: tuple[str, str] | Predicate) -> None:
         if isinstance(alternative, Predicate):
@@ -194,6 +205,7 @@ class _Alternatives:
             predicates=tuple({p.key: p for p in self.predicates}.values()),
             exists=self.exists,
             absent_ok=self.absent_ok,
+            ruler_patterns=tuple(self.ruler),
         )
 
 
@@ -214,6 +226,7 @@ def _condition(path: tuple[str, ...], items: Sequence[Any]) -> Condition:
             _expression(item, alternatives)
         else:
             fail("Match value must be String, number, true, false, or null")
+        alternatives.ruler.extend(ruler_patterns(item))
     return alternatives.build(path)
 
 

@@ -122,6 +122,34 @@ def _walk(obj: Mapping[str, Any], node: Trie, values: Values, chains: Chains, co
                     _walk(value, children, values, chains, counter)
             elif isinstance(value, list | tuple) and value:
                 _walk_array(value, pid, children, values, chains, counter, ())
+    if _has_dotted_key(obj):
+        _walk_dotted(obj, node, values, chains, counter, ())
+
+
+def _has_dotted_key(obj: Mapping[str, Any]) -> bool:
+    for key in obj:  # noqa: SIM110 - a plain loop: about twice as fast as any() over a generator here
+        if "." in key:
+            return True
+    return False
+
+
+def _walk_dotted(
+    obj: Mapping[str, Any], node: Trie, values: Values, chains: Chains, counter: list[int], chain: Chain
+) -> None:
+    """Keys with dots: AWS joins field paths with `.`, so `{"a.b": 1}` is a leaf at path a.b, exactly as
+    `{"a": {"b": 1}}` is (and both count when an event has both)."""
+    for key, value in obj.items():
+        if not isinstance(key, str) or "." not in key:
+            continue
+        *parents, last = key.split(".")
+        current: Trie | None = node
+        for segment in parents:
+            entry = current.get(segment) if current else None
+            current = entry[1] if entry else None
+        found = current.get(last) if current else None
+        if found is not None:
+            pid, children = found
+            _walk_chained({last: value}, {last: (pid, children)}, values, chains, counter, chain)
 
 
 def _walk_array(
@@ -171,6 +199,8 @@ def _walk_chained(
                 _walk_array(value, pid, children, values, chains, counter, chain)
         else:
             _other_chained(value, pid, children, values, chains, counter, chain)
+    if _has_dotted_key(obj):
+        _walk_dotted(obj, node, values, chains, counter, chain)
 
 
 def _other_chained(
@@ -195,7 +225,8 @@ def _append(values: Values, chains: Chains, pid: int, leaf: Value, chain: Chain)
         chains[pid] = [chain]
     else:
         found.append(leaf)
-        chains[pid].append(chain)
+        # leaves found outside arrays first carry no chains: they are consistent with every choice (`()`)
+        chains.setdefault(pid, [()] * (len(found) - 1)).append(chain)
 
 
 def branch_matches(steps: Sequence[Step], unchecked: Sequence[Step], values: Values, chains: Chains) -> bool:
@@ -219,7 +250,10 @@ def branch_matches(steps: Sequence[Step], unchecked: Sequence[Step], values: Val
         for pid, _ in steps:
             path_chains = chains.get(pid)
             if path_chains is not None:
-                root = path_chains[0][0][0]
+                rooted = next((c for c in path_chains if c), None)  # `()`: a leaf outside arrays
+                if rooted is None:
+                    continue
+                root = rooted[0][0]
                 if root in roots:
                     return consistent_match(steps, values, chains)
                 roots.add(root)

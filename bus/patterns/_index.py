@@ -253,7 +253,10 @@ class RuleIndex:
         seen_under: dict[int, int] = {}
         twice = 0
         for pid, path_chains in chains.items():
-            root = path_chains[0][0][0]
+            rooted = next((c for c in path_chains if c), None)  # `()`: a leaf outside arrays (a dotted key)
+            if rooted is None:
+                continue
+            root = rooted[0][0]
             has = self._tables[pid].has
             seen = seen_under.get(root, 0)
             twice |= seen & has

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 from typing import Final, TypeAlias
 
@@ -48,6 +48,31 @@ def canonical_number(number: Number) -> Number:
     return number
 
 
+class RulerPattern:
+    """One alternative of a field as aws/event-ruler lists it, used to rebuild its rule machine.
+
+    Equal ``kind`` and ``key`` mean event-ruler's ``Patterns`` compare equal, so rules that share them share
+    the machine's next state. ``texts`` holds the wildcard strings of the ``wildcard`` and
+    ``anything-but-wildcard`` kinds, the only kinds that add to a rule's complexity.
+    """
+
+    __slots__ = ("key", "kind", "texts")
+
+    def __init__(self, kind: str, key: Hashable, texts: tuple[str, ...] = ()) -> None:
+        self.kind = kind
+        self.key = key
+        self.texts = texts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RulerPattern) and self.kind == other.kind and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.key))
+
+    def __repr__(self) -> str:
+        return f"RulerPattern({self.kind!r}, {self.key!r})"
+
+
 class Predicate:
     """An alternative that cannot be looked up in a hash table (numeric range, cidr, wildcard, anything-but)."""
 
@@ -80,6 +105,7 @@ class Condition:
         "predicates",
         "prefixes",
         "prefixes_ic",
+        "ruler_patterns",
         "suffixes",
         "suffixes_ic",
     )
@@ -97,6 +123,7 @@ class Condition:
         predicates: tuple[Predicate, ...] = (),
         exists: bool = False,
         absent_ok: bool = False,
+        ruler_patterns: tuple[RulerPattern, ...] = (),
     ) -> None:
         self.path = path
         self.exact = exact
@@ -109,6 +136,8 @@ class Condition:
         self.predicates = predicates
         self.exists = exists
         self.absent_ok = absent_ok
+        # Matching ignores these; validation rebuilds event-ruler's machine from them to judge complexity.
+        self.ruler_patterns = ruler_patterns
         self._needs_lower = bool(equals_ic or prefixes_ic or suffixes_ic)
         self._string_ops = bool(prefixes or suffixes or self._needs_lower)
         # The matcher calls ``check`` for every candidate rule, so the common shapes get a direct path.

@@ -23,7 +23,7 @@ def reconcile_endpoints(event: EnvironmentStatusChanged, ports: Ports) -> list[E
         f"{e.label}{suffix}": DnsEntry(zone, f"{e.label}{suffix}", "CNAME", urlsplit(e.url).hostname or e.url)
         for e in event.endpoints
     }
-    existing = {r.name: r for r in ports.dns.list_records(zone) if r.name.endswith(suffix)}
+    existing = {r.name: r for r in ports.dns.list_records(zone, name_like=suffix) if r.name.endswith(suffix)}
     if existing == wanted:
         return []
     for name in existing.keys() - wanted.keys():
@@ -41,7 +41,7 @@ def remove_endpoints(event: EnvironmentStopped, ports: Ports) -> list[Event]:
     """On stop, delete every record of the environment, and refuse to create them again."""
     ports.retired_names.retire(event.environment_id)
     zone, suffix = ports.settings.dns_zone, record_suffix(event.environment_id)
-    doomed = [r.name for r in ports.dns.list_records(zone) if r.name.endswith(suffix)]
+    doomed = [r.name for r in ports.dns.list_records(zone, name_like=suffix) if r.name.endswith(suffix)]
     for name in doomed:
         ports.dns.delete_record(zone, name)
     return [_changed(event, [])] if doomed else []

@@ -1,10 +1,16 @@
-"""Requests from users and the schedule: manual redeploys and the stale-preview sweep."""
+"""Requests from users and the schedule: manual redeploys and stops, and the stale-preview sweep."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from events import CleanupDue, EnvironmentRedeployRefused, EnvironmentRedeployRequested, Event
+from events import (
+    CleanupDue,
+    EnvironmentRedeployRefused,
+    EnvironmentRedeployRequested,
+    EnvironmentStopRequested,
+    Event,
+)
 from events.models import EnvironmentStatus, RedeployRefusalReason, StopReason
 from ports import Ports
 from services.environments import lifecycle, rules
@@ -18,6 +24,14 @@ def redeploy_on_request(event: EnvironmentRedeployRequested, ports: Ports) -> li
         return [_refused(event, None, RedeployRefusalReason.unknown_environment)]
     published = lifecycle.deploy(env, app, env.sha, rules.Trigger.MANUAL_DEPLOY, ports)
     return published or [_refused(event, env.status, RedeployRefusalReason.status_not_redeployable)]
+
+
+def stop_on_request(event: EnvironmentStopRequested, ports: Ports) -> list[Event]:
+    """A user's stop stops a live environment (reason `manual`); a stopped or unknown one is left as it is."""
+    env = ports.environments.get(event.environment_id)
+    if env is None:
+        return []
+    return lifecycle.stop(env, StopReason.manual, ports)
 
 
 def stop_stale_previews(event: CleanupDue, ports: Ports) -> list[Event]:

@@ -4,6 +4,8 @@ fencing by deployment id is the environment manager's job."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from events import Event, RuntimeStatusReported
@@ -21,8 +23,15 @@ def read_report(body: bytes) -> RuntimeReport:
     try:
         return from_json(RuntimeReport, body)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {_said(e)}" for e in error.errors())
         raise InvalidReportError(f"the report is not valid: {problems}") from None
+
+
+def _said(error: Any) -> str:
+    """pydantic's message, but a URL that breaks the contract's pattern says what a URL must be."""
+    if error["type"] == "string_pattern_mismatch" and error["loc"] and error["loc"][-1] == "url":
+        return "must be an http:// or https:// URL"
+    return str(error["msg"])
 
 
 def admit_report(arrival: Arrival) -> RuntimeStatusReported:

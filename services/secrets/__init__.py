@@ -1,8 +1,10 @@
 """secrets: per app and environment type, encrypted at rest, listed masked, read in plaintext only at deploy
-time by the runtime. It receives no events; its API functions are called by the composition roots."""
+time by the runtime. Its API functions are called by the composition roots; a deleted app's secrets are
+deleted when its AppDeleted arrives."""
 
 from __future__ import annotations
 
+from events import AppDeleted
 from ports import ServiceDefinition
 from services.secrets.api import (
     InvalidSecretError,
@@ -10,12 +12,13 @@ from services.secrets.api import (
     StoredSecretReader,
     create_secret,
     delete_secret,
+    forget_app_secrets,
     list_secrets,
     read_for_deploy,
 )
 from services.secrets.crypto import SecretDecryptionError
 
-SERVICE = ServiceDefinition(name="secrets", handlers={})
+SERVICE = ServiceDefinition(name="secrets", handlers={AppDeleted: forget_app_secrets})
 
 __all__ = [
     "SERVICE",

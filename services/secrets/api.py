@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from events import Event, SecretCreated, SecretDeleted
+from events import AppDeleted, Event, SecretCreated, SecretDeleted
 from events.models import EnvironmentType
 from ports import KeyService, Ports, SecretStore, StoredSecret
 from services.secrets.crypto import associated_data, seal, unseal
@@ -50,6 +50,13 @@ def delete_secret(app_id: str, environment_type: str, name: str, ports: Ports) -
     if not ports.secrets.delete(app_id, env_type, name):
         return []
     return [SecretDeleted(app_id=app_id, environment_type=env_type, name=name)]
+
+
+def forget_app_secrets(event: AppDeleted, ports: Ports) -> list[Event]:
+    """A deleted app's secrets go with it (they were left behind, readable by nothing, forever)."""
+    for secret in ports.secrets.list(event.app_id):
+        ports.secrets.delete(event.app_id, secret.environment_type, secret.name)
+    return []
 
 
 def list_secrets(app_id: str, ports: Ports) -> list[SecretView]:

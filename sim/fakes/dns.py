@@ -13,9 +13,11 @@ class FakeDNS(Recorder):
         super().__init__()
         self.records: dict[tuple[str, str], DnsEntry] = {}
 
-    def list_records(self, zone: str) -> list[DnsEntry]:
-        self._record("list_records", zone)
-        return [entry for (z, _), entry in self.records.items() if z == zone]
+    def list_records(self, zone: str, name_like: str | None = None) -> list[DnsEntry]:
+        self._record("list_records", zone, name_like)
+        return [
+            entry for (z, name), entry in self.records.items() if z == zone and (name_like is None or name_like in name)
+        ]
 
     def upsert_record(self, entry: DnsEntry) -> None:
         self._record("upsert_record", entry)

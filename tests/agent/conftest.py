@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +32,7 @@ class Sink:
     stale: bool = False  # answer 409: the deployment is no longer current
     stale_from: str | None = None  # ... from this status report on
     asked: int = 0  # GETs of "still current?"
+    on_report: Callable[[dict[str, Any]], None] | None = None  # sees each status report as it arrives
 
     @property
     def statuses(self) -> list[str]:
@@ -79,6 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.endswith("/logs"):
             sink.lines.extend(document["lines"])
         else:
+            if sink.on_report is not None:
+                sink.on_report(document)
             sink.reports.append(document)
         self._answer(202)
 

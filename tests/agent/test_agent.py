@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -206,6 +207,27 @@ def test_a_superseded_agent_serves_through_its_grace_period_then_stops(tmp_path,
     assert not running.thread.is_alive() and running.code == 0
     with pytest.raises(httpx.TransportError):
         httpx.get(url, timeout=2)
+
+
+def test_the_supervisor_knows_where_the_app_is_served_before_wingcloud_hears_running(tmp_path, sink, fake_wing) -> None:
+    """A `running` report retires the previous deployment at once; the local supervisor routes the environment's
+    URL by the status file, so the file must name the new endpoints before the report leaves."""
+    status_file = tmp_path / "status.json"
+    seen: dict[str, Any] = {}
+
+    def on_report(report: dict[str, Any]) -> None:
+        seen[report["status"]] = json.loads(status_file.read_text()) if status_file.exists() else None
+
+    sink.on_report = on_report
+    sha = commit(tmp_path / "repo", app_files())
+    settings = settings_for(sink, tmp_path / "repo", sha, tmp_path / "work", fake_wing)
+    running = Running(Agent(settings.model_copy(update={"status_file": status_file})))
+    try:
+        wait_for(lambda: "running" in seen)
+        assert seen["running"] is not None and seen["running"]["status"] == "running"
+        assert [e["label"] for e in seen["running"]["served"]] == [e["label"] for e in sink.reports[-1]["endpoints"]]
+    finally:
+        running.stop()
 
 
 def test_log_batches_carry_idempotency_keys_unique_across_restarts(tmp_path, sink, fake_wing) -> None:

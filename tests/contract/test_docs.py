@@ -161,7 +161,10 @@ def test_the_field_table_resolves_refs_to_their_type_format_and_enum(built: Path
     page = (built / "events" / "EnvironmentStatusChanged.md").read_text()
     assert "| `sha` | string (`CommitSha`) | yes | pattern `^[0-9a-f]{40}$` |" in page
     assert "| `previous_status` | string (`EnvironmentStatus`) or null | yes | one of `initializing`," in page
-    assert "| `endpoints[].url` | string | yes | format `uri` |" in page
+    assert (
+        "| `endpoints[].url` | string | yes | format `uri`; pattern `^https?://[^\\s/?#]+[^\\s]*$`; length ≤ 2048 |"
+        in page
+    )
     assert "| `metadata.occurred_at` | string | yes | format `date-time` |" in page
 
 

@@ -33,6 +33,7 @@ class DnsimpleEmulator:
         if len(parts) == 5 and request.method == "GET":
             params = request.url.params
             rows = [r for r in zone if all(r[k] == params[k] for k in ("name", "type") if k in params)]
+            rows = [r for r in rows if params.get("name_like", "") in r["name"]]
             per_page = min(int(params.get("per_page", "30")), self.cap)
             page = int(params.get("page", "1"))
             pages = max(1, -(-len(rows) // per_page))
@@ -100,6 +101,19 @@ def test_delete_removes_only_that_name_and_is_idempotent(dns: DNS) -> None:
     dns.delete_record(ZONE, "web-env1")
     dns.delete_record(ZONE, "never-there")
     assert dns.list_records(ZONE) == [_cname("api-env1", "b.fly.dev")]
+
+
+def test_name_like_lists_only_the_names_containing_it(dns: DNS) -> None:
+    for name in ("web-env-1", "api-env-1", "web-env-12", "web-env-2"):
+        dns.upsert_record(_cname(name, "a.fly.dev"))
+    dns.upsert_record(_cname("web-env-1", "a.fly.dev", zone="other.test"))
+    assert sorted(r.name for r in dns.list_records(ZONE, name_like="-env-1")) == [
+        "api-env-1",
+        "web-env-1",
+        "web-env-12",
+    ]
+    assert dns.list_records(ZONE, name_like="-env-3") == []
+    assert len(dns.list_records(ZONE)) == 4
 
 
 def test_zones_are_separate(dns: DNS) -> None:

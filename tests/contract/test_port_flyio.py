@@ -38,6 +38,17 @@ def flyio(request: pytest.FixtureRequest) -> FlyIO:
     return factories[request.param]()
 
 
+def apps_of(flyio: FlyIO, request: pytest.FixtureRequest) -> dict[str, int]:
+    """What fly.io holds after the calls, seen from outside the port: app name -> number of machines."""
+    if isinstance(flyio, MachinesClient):
+        emulator: MachinesEmulator = request.getfixturevalue("emulator")
+        return {name: len(app["machines"]) for name, app in emulator.apps.items()}
+    from sim.fakes import FakeFlyIO
+
+    assert isinstance(flyio, FakeFlyIO)
+    return {name: len(app.specs) for name, app in flyio.apps.items()}
+
+
 def _spec(app: str = "wc-env-1") -> MachineSpec:
     return MachineSpec(app_name=app, image="registry.fly.io/wingcloud-runtime:1", env={"ENTRYPOINT": "main.w"})
 
@@ -45,9 +56,11 @@ def _spec(app: str = "wc-env-1") -> MachineSpec:
 # --- the contract ------------------------------------------------------------------------------------------
 
 
-def test_ensure_app_is_idempotent(flyio: FlyIO) -> None:
+def test_ensure_app_is_idempotent(flyio: FlyIO, request: pytest.FixtureRequest) -> None:
     flyio.ensure_app("wc-env-1")
-    flyio.ensure_app("wc-env-1")
+    flyio.run_machine(_spec(), "dep_1")
+    flyio.ensure_app("wc-env-1")  # again: the app and its machine are kept, no second app
+    assert apps_of(flyio, request) == {"wc-env-1": 1}
 
 
 def test_the_same_idempotency_key_returns_the_same_machine(flyio: FlyIO) -> None:
@@ -70,16 +83,21 @@ def test_destroying_one_machine_keeps_the_others_and_twice_is_fine(flyio: FlyIO)
     assert flyio.run_machine(_spec(), "dep_2") == second
 
 
-def test_destroying_a_missing_app_is_not_an_error(flyio: FlyIO) -> None:
+def test_destroying_a_missing_app_is_not_an_error(flyio: FlyIO, request: pytest.FixtureRequest) -> None:
+    flyio.ensure_app("wc-env-1")
     flyio.destroy_app("wc-never-created")
+    assert apps_of(flyio, request) == {"wc-env-1": 0}  # and nothing else was touched
 
 
-def test_an_app_can_be_destroyed_twice_and_created_again(flyio: FlyIO) -> None:
+def test_an_app_can_be_destroyed_twice_and_created_again(flyio: FlyIO, request: pytest.FixtureRequest) -> None:
     flyio.ensure_app("wc-env-1")
     flyio.set_secrets("wc-env-1", {"API_KEY": "v"})
+    flyio.run_machine(_spec(), "dep_1")
     flyio.destroy_app("wc-env-1")
+    assert apps_of(flyio, request) == {}
     flyio.destroy_app("wc-env-1")
     flyio.ensure_app("wc-env-1")
+    assert apps_of(flyio, request) == {"wc-env-1": 0}  # a new app: the old one's machines are gone
 
 
 # --- the real client against the emulator, which checks every body against fly.io's description -----------

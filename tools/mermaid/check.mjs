@@ -61,7 +61,9 @@ function mermaidBlocks(file) {
 // mermaid-cli's renderMermaid opens a fresh page per diagram (~1.3 s each here), far too slow for CI.
 async function renderAll(browser, blocks, svgDir) {
   const page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body><div id="container"></div></body></html>');
+  // A laptop-width page holding a 980 px column, GitHub's width for rendered Markdown.
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.setContent('<!doctype html><html><body><div id="container" style="width: 980px"></div></body></html>');
   await page.addScriptTag({ path: path.join(here, "node_modules", "mermaid", "dist", "mermaid.min.js") });
   await page.evaluate(() => globalThis.mermaid.initialize({ startOnLoad: false, securityLevel: "strict" }));
   const manifest = path.join(here, "node_modules", "mermaid", "package.json");
@@ -77,6 +79,43 @@ async function renderAll(browser, blocks, svgDir) {
       async (definition, id, keep) => {
         try {
           const { svg } = await globalThis.mermaid.render(id, definition);
+          // Lay the diagram out for real and look for labels drawn over each other: a diagram that parses can
+          // still be unreadable (an edge label hidden under another, or under a box).
+          const shown = document.getElementById("container");
+          shown.innerHTML = svg;
+          const labels = [...shown.querySelectorAll("g.edgeLabel, text.messageText, text.loopText, text.noteText")]
+            .map((element) => ({ text: element.textContent.trim(), box: element.getBoundingClientRect(), kind: "label" }))
+            .filter((label) => label.text && label.box.width > 0 && label.box.height > 0);
+          const boxes = [...shown.querySelectorAll("g.node, g.actor-top, g.actor-bottom, rect.actor")]
+            .map((element) => ({ text: element.textContent.trim(), box: element.getBoundingClientRect(), kind: "box" }))
+            .filter((box) => box.box.width > 0 && box.box.height > 0);
+          const overlap = (a, b) => {
+            const width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const height = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            return width > 2 && height > 2 ? width * height : 0;
+          };
+          const overlaps = [];
+          labels.forEach((a, i) => {
+            for (const b of [...labels.slice(i + 1), ...boxes]) {
+              const area = overlap(a.box, b.box);
+              const smaller = Math.min(a.box.width * a.box.height, b.box.width * b.box.height);
+              if (area > 0.1 * smaller) {
+                overlaps.push(`label "${a.text}" overlaps ${b.kind === "box" ? "the box " : "the label "}"${b.text}"`);
+              }
+            }
+          });
+          // At the page width the docs are read at, mermaid scales a wide diagram down to fit; past a point
+          // its text is too small to read. 16 px text scaled below 10 px is where that point is put.
+          const svgElement = shown.querySelector("svg");
+          const natural = svgElement?.viewBox?.baseVal?.width ?? 0;
+          const drawn = svgElement?.getBoundingClientRect().width ?? 0;
+          const scale = natural > 0 && drawn > 0 ? drawn / natural : 1;
+          shown.innerHTML = "";
+          if (overlaps.length > 0) return { overlaps };
+          if (scale * 16 < 10) {
+            const shrunk = (scale * 16).toFixed(1);
+            return { overlaps: [`it is ${Math.round(natural)} px wide: in ${shown.clientWidth} px its text shrinks to ${shrunk} px`] };
+          }
           if (!keep) return {};
           // Re-serialise as XML: mermaid's labels are HTML (<br>) that a standalone .svg file cannot hold.
           const holder = document.createElement("div");
@@ -96,6 +135,8 @@ async function renderAll(browser, blocks, svgDir) {
     if (process.env.MERMAID_CHECK_TIMES) console.log(`${block.file}:${block.line} ${Date.now() - begun} ms`);
     if (result.error !== undefined) {
       failures.push({ block, message: result.error.split("\n").slice(0, 4).join("\n    ") });
+    } else if (result.overlaps !== undefined) {
+      failures.push({ block, message: result.overlaps.join("; "), kind: "overlaps" });
     } else if (svgDir) {
       const name = `${path.basename(block.file, ".md")}-${block.number}.svg`;
       fs.mkdirSync(svgDir, { recursive: true });
@@ -121,8 +162,9 @@ async function main() {
   }
   const { failures, version } = outcome;
   failures.sort((a, b) => a.block.file.localeCompare(b.block.file) || a.block.line - b.block.line);
-  for (const { block, message } of failures) {
-    console.error(`${block.file}:${block.line}: mermaid block ${block.number} does not render:\n    ${message}`);
+  for (const { block, message, kind } of failures) {
+    const what = kind === "overlaps" ? "is unreadable" : "does not render";
+    console.error(`${block.file}:${block.line}: mermaid block ${block.number} ${what}:\n    ${message}`);
   }
   const files = new Set(blocks.map((b) => b.file)).size;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

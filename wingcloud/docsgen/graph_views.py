@@ -34,8 +34,19 @@ def grouped_edges(contract: Contract) -> dict[tuple[str, str], list[str]]:
     return dict(sorted(grouped.items()))
 
 
-def _mermaid(triggers: list[tuple[str, str]], edges: dict[tuple[str, str], list[str]], focus: str | None = None) -> str:
-    lines = ["flowchart LR"]
+# Room between ranks and nodes for the multi-line edge labels (mermaid's defaults: 50 and 50).
+SPACING = '%%{init: {"flowchart": {"rankSpacing": 90, "nodeSpacing": 40}}}%%'
+# The whole system at its own size (the page scrolls it): shrunk to a page's width its text cannot be read.
+WHOLE = '%%{init: {"flowchart": {"rankSpacing": 90, "nodeSpacing": 40, "useMaxWidth": false}}}%%'
+
+
+def _mermaid(
+    triggers: list[tuple[str, str]],
+    edges: dict[tuple[str, str], list[str]],
+    focus: str | None = None,
+    direction: str = "LR",
+) -> str:
+    lines = [SPACING if direction == "LR" else WHOLE, f"flowchart {direction}"]
     for trigger in sorted({t for t, _ in triggers}):
         lines.append(f'    {mermaid_id("t", trigger)}(["{mermaid_text(trigger)}"])')
     services = sorted({s for _, s in triggers} | {n for pair in edges for n in pair})
@@ -45,14 +56,23 @@ def _mermaid(triggers: list[tuple[str, str]], edges: dict[tuple[str, str], list[
     for trigger, service in triggers:
         lines.append(f"    {mermaid_id('t', trigger)} -.-> {mermaid_id('s', service)}")
     for (sender, receiver), messages in edges.items():
-        label = "<br/>".join(mermaid_text(m) for m in messages)
-        lines.append(f'    {mermaid_id("s", sender)} -->|"{label}"| {mermaid_id("s", receiver)}')
+        back = edges.get((receiver, sender))
+        if back is None:
+            label = "<br/>".join(mermaid_text(m) for m in messages)
+            lines.append(f'    {mermaid_id("s", sender)} -->|"{label}"| {mermaid_id("s", receiver)}')
+        elif sender < receiver:
+            # Two services that talk both ways get ONE two-headed arrow: two parallel arrows put their labels
+            # on top of each other.
+            label = "<br/>".join(
+                [f"→ {receiver}:", *map(mermaid_text, messages), f"→ {sender}:", *map(mermaid_text, back)]
+            )
+            lines.append(f'    {mermaid_id("s", sender)} <-->|"{label}"| {mermaid_id("s", receiver)}')
     return "\n".join(lines)
 
 
 def context_map(contract: Contract) -> str:
     """Every trigger, service and the events between them."""
-    return _mermaid(trigger_edges(contract), grouped_edges(contract))
+    return _mermaid(trigger_edges(contract), grouped_edges(contract), direction="TB")  # all of it: too wide LR
 
 
 def neighbourhood(contract: Contract, service: str) -> str:

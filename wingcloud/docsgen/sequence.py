@@ -106,7 +106,10 @@ def sequence_diagram(records: Sequence[Record], trigger_of: TriggerOf) -> str:
             body.append(f"    {target}--x{who(DLQ)}: {event} dead-lettered")
         elif r.kind == "redriven":
             body.append(f"    {who(DLQ)}-->>{target}: {event} redriven")
-    return "\n".join(["sequenceDiagram", "    autonumber", *who.lines, *body])
+    # Many participants make a wide diagram: drawn at its own size (the page scrolls it), not shrunk to the
+    # page's width until its text cannot be read.
+    keep_size = '%%{init: {"sequence": {"useMaxWidth": false}}}%%'
+    return "\n".join([keep_size, "sequenceDiagram", "    autonumber", *who.lines, *body])
 
 
 Node = tuple[bool, str]  # (is an outside trigger, name)
@@ -131,18 +134,34 @@ def flow_edges(records: Sequence[Record], trigger_of: TriggerOf) -> list[tuple[N
 
 
 def flowchart(edges: Sequence[tuple[Node, str, Node]]) -> str:
-    """A left-to-right flowchart: outside triggers as stadiums, services as boxes, edges numbered."""
+    """A top-to-bottom flowchart: outside triggers as stadiums, services as boxes, edges numbered. The events
+    between two nodes share one arrow (both ways: one two-headed arrow), each line numbered: parallel arrows
+    laid out side by side put their labels on top of each other."""
     nodes: list[Node] = []
-    lines: list[str] = []
+    grouped: dict[tuple[Node, Node], list[str]] = {}
     for number, (source, event, target) in enumerate(edges, start=1):
         nodes += [n for n in (source, target) if n not in nodes]
-        label = mermaid_text(f"{number}. {event}")
-        lines.append(f'    {_node_id(source)} -->|"{label}"| {_node_id(target)}')
+        grouped.setdefault((source, target), []).append(f"{number}. {event}")
+    lines: list[str] = []
+    for (source, target), labels in grouped.items():
+        back = grouped.get((target, source))
+        if back is None:
+            label = "<br/>".join(mermaid_text(text) for text in labels)
+            lines.append(f'    {_node_id(source)} -->|"{label}"| {_node_id(target)}')
+        elif nodes.index(source) < nodes.index(target):
+            ordered = sorted(
+                [(text, f"→ {target[1]}") for text in labels] + [(text, f"→ {source[1]}") for text in back],
+                key=lambda pair: int(pair[0].split(".", 1)[0]),
+            )
+            label = "<br/>".join(mermaid_text(f"{text} {way}") for text, way in ordered)
+            lines.append(f'    {_node_id(source)} <-->|"{label}"| {_node_id(target)}')
     shapes = [
         f'    {_node_id(n)}(["{mermaid_text(n[1])}"])' if n[0] else f'    {_node_id(n)}["{mermaid_text(n[1])}"]'
         for n in nodes
     ]
-    return "\n".join(["flowchart LR", *shapes, *lines])
+    # room for multi-line labels; straight edges put each label where no other edge's label is
+    spacing = '%%{init: {"flowchart": {"rankSpacing": 100, "nodeSpacing": 80, "curve": "linear"}}}%%'
+    return "\n".join([spacing, "flowchart TB", *shapes, *lines])  # top to bottom: narrow enough for a page
 
 
 def _node_id(node: Node) -> str:

@@ -110,4 +110,14 @@ WORKFLOWS: tuple[Workflow, ...] = (
         entries=("PullRequestClosed",),
         follow=True,
     ),
+    Workflow(
+        name="stop-requested",
+        title="Stopped by a user",
+        summary="A user stops a running preview from the API or the console: the api service asks the "
+        "environment manager, which stops it (reason `manual`); runtime destroyed, DNS records removed, logs "
+        "purged, the pull-request comment updated.",
+        feature="features/deployments.feature",
+        scenario="A user stops a running preview: runtime, DNS records and logs follow",
+        entries=("EnvironmentStopRequested",),
+    ),
 )

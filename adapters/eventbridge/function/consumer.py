@@ -1,34 +1,35 @@
 """One service behind Lambda, driving the kernel: an SQS batch (or a direct EventBridge event, or an arrival
 through a door) becomes kernel deliveries; what they publish goes out with PutEvents.
 
-What is this driver's own is only transport: SQS records and `batchItemFailures` (a failed record is retried
-by SQS and, after the queue's maxReceiveCount, moved to its dead-letter queue), PutEvents, and the crash
-window between them. State changes and PutEvents cannot share a transaction here (SQLite can), so the
-events a delivery produced are kept in its ledger item (`pending`) before they are published, and the item is
-`done` only after: a retry after a failed publish sends the kept events again instead of running a handler
-whose state changes are made already and that would now publish nothing.
+What is this driver's own is transport and the transactional outbox. A delivery's DynamoDB writes are kept by
+`TransactionalDynamo` while the handler runs and commit in one TransactWriteItems with the ledger item that
+marks the delivery handled and keeps the events it produced (`pending`). Then the events are published, and
+the item is marked `done`. A crash anywhere loses nothing: before the commit nothing happened and the retry
+runs the handler again; after it, the retry finds the pending events and publishes exactly those (same event
+ids, so a receiver's ledger skips a second copy) without running the handler again.
+([decision 0006](../../../docs/decisions/0006-transactional-outbox-on-dynamodb.md))
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import events
 from adapters.eventbridge.function.publisher import Publisher, entry_of
 from adapters.eventbridge.function.state import DynamoLedger, LedgerEntry
+from adapters.eventbridge.function.telemetry import Telemetry
+from adapters.eventbridge.function.transaction import TransactionalDynamo
 from bus.delivery import Parcel, Target, command, deliver, key_of
 from bus.envelope import Envelope
 from bus.routing import Router, Sealer, edge_target, targets_of
 from events import Event
 from ports import Arrival, Ports, ServiceDefinition
 
-log = logging.getLogger("wingcloud.eventbridge")
 R = TypeVar("R")
 
 SCHEDULED_SOURCE = "aws.events"
@@ -55,24 +56,61 @@ class Handled:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """What one delivery through a door did: the EventBridge ids of what it published, or that it was a
+    duplicate (its id handled before, and its events out)."""
+
+    ids: list[str]
+    duplicate: bool = False
+
+
+class ConflictError(RuntimeError):
+    """The delivery's transaction lost to a concurrent writer (or a concurrent copy of the same delivery);
+    nothing of it was written, and a retry runs it again on what is there now."""
+
+
+Checkpoint = Callable[[str], None]  # named points of a delivery, for tests that crash there
+RELAY_AFTER = 120.0  # seconds: older than any request the ingress still answers (29 s timeout)
+
+
 @dataclass
 class DynamoUnit:
     """The kernel's unit of work on DynamoDB. `handled` answers from the ledger item the consumer read before
-    the attempt (`known`); `complete` keeps what the delivery published in that item, as pending, before
-    anything is sent (the consumer sends it, then marks the item done)."""
+    the attempt (`known`); the handler's writes are kept in a transaction (`tx`) and `complete` commits them
+    with the ledger item holding what the delivery published, as pending (the consumer sends it, then marks
+    the item done)."""
 
     ports: Ports
     ledger: DynamoLedger | None
+    tx: TransactionalDynamo | None = None
     known: LedgerEntry | None = None
+    checkpoint: Checkpoint = lambda point: None
+    relay: bool = False  # no queue redelivers it: list its pending events for the relay
     completed: list[tuple[str, Sequence[Envelope]]] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[DynamoUnit]:
+        if self.tx is not None:
+            self.tx.begin()
+        try:
+            yield self
+        finally:
+            if self.tx is not None:
+                self.tx.end()  # committed in `complete`, or rolled back by forgetting
 
     def handled(self, target: str, key: str) -> bool:
         return self.known is not None and self.known.done
 
     def complete(self, published: Sequence[Envelope], *, target: str | None = None, key: str | None = None) -> None:
         mark = f"{target}#{key}" if target is not None and key is not None else f"command#{uuid.uuid4()}"
-        if self.ledger is not None and published:
+        self.checkpoint("before-commit")
+        extra = [self.ledger.outbox_item(mark, list(published), relay=self.relay)] if self.ledger is not None else []
+        if self.tx is not None:
+            self.tx.commit(extra, on_conflict=lambda error: ConflictError(f"{mark}: {error}"))
+        elif self.ledger is not None and published:
             self.ledger.pending(mark, list(published))
+        self.checkpoint("committed")
         self.completed.append((mark, published))
 
 
@@ -87,9 +125,15 @@ class Consumer:
     tick: Tick | None = None  # what a scheduled invocation runs (the cleaner's timer)
     journal: list[Handled] | None = None  # the offline harness reads it for traces; None in Lambda
     on_publish: Callable[[list[Envelope]], None] | None = None  # sees every envelope sent (harness)
+    tx: TransactionalDynamo | None = None  # the state ports' client: their writes commit with the outbox
+    checkpoint: Checkpoint = lambda point: None  # tests crash a delivery at a named point
+    telemetry: Telemetry | None = None  # JSON logs and metrics (Powertools); made from the service's name
 
     def __post_init__(self) -> None:
         self.targets = {target.name: target for target in targets_of(self.router, self.definition)}
+        if self.telemetry is None:
+            self.telemetry = Telemetry(self.service)
+        self.log = self.telemetry.logger
 
     @property
     def service(self) -> str:
@@ -115,41 +159,69 @@ class Consumer:
                 if not isinstance(body, dict):
                     raise UnsupportedInvocationError(f"{self.service}: SQS body is not a JSON object")
                 parcel = Envelope.from_wire(body)
-                self._envelope(parcel)
+                with self._telemetry.delivering(parcel):
+                    self._envelope(parcel)
             except Exception as error:
-                log.exception("%s: record %s failed; it will be retried", self.service, record.get("messageId"))
+                with self._telemetry.delivering(parcel):
+                    self.log.exception("record %s failed; SQS delivers it again", record.get("messageId"))
                 failures.append({"itemIdentifier": record["messageId"]})
                 self._note(parcel, f"{type(error).__name__}: {error}")
             else:
                 self._note(parcel, None)
         return {"batchItemFailures": failures}
 
+    @property
+    def _telemetry(self) -> Telemetry:
+        assert self.telemetry is not None  # set in __post_init__
+        return self.telemetry
+
     def handle_envelope(self, raw: Mapping[str, Any]) -> list[str]:
         """Handle one event; return the EventBridge ids of the events published in reaction."""
         return self._envelope(Envelope.from_wire(raw))
 
-    def arrive(self, arrival: Arrival) -> list[str]:
-        """An arrival through one of this service's doors (admitted there), delivered to its edge now."""
+    def arrive(self, arrival: Arrival) -> Delivered:
+        """An arrival through one of this service's doors (admitted there), delivered to its edge now: its
+        events are on the bus when this returns."""
         target = self.targets.get(edge_target(self.service, arrival.door))
         if target is None:
             raise MisroutedEventError(f"service {self.service!r} has no door {arrival.door!r}")
         try:
-            ids = self._deliver(arrival, target)
+            with self._telemetry.delivering(arrival, target.name):
+                delivered = self._deliver(arrival, target)
         except Exception as error:
+            with self._telemetry.delivering(arrival, target.name):
+                self.log.exception("arrival failed; the door answers 500 and nothing is acknowledged")
             self._note(arrival, f"{type(error).__name__}: {error}")
             raise
         self._note(arrival, None)
-        return ids
+        return delivered
 
     def command(self, work: Callable[[Ports], tuple[R, Sequence[Event]]], correlation_id: str) -> R:
-        """An API command with this service's ports; its events are kept, published, then let go."""
-        unit = DynamoUnit(self.ports, self.ledger)
-        result, _ = command(self.service, work, lambda: contextlib.nullcontext(unit), self.seal, correlation_id)
+        """An API command with this service's ports; its writes and events commit together, then the events
+        are published and let go."""
+        unit = self._unit(None, relay=True)
+        result, _ = command(self.service, work, unit.begin, self.seal, correlation_id)
         for mark, published in unit.completed:
-            self._send(published)
-            if self.ledger is not None and published:
-                self.ledger.done(mark)
+            if published:
+                self._send(published)
+                self.checkpoint("published")
+                self._finish(mark)
         return result
+
+    def _unit(self, known: LedgerEntry | None, *, relay: bool = False) -> DynamoUnit:
+        return DynamoUnit(self.ports, self.ledger, self.tx, known, self.checkpoint, relay)
+
+    def relay_stranded(self, older_than: float = RELAY_AFTER) -> list[str]:
+        """Publish what a command or a door's arrival committed but never sent (its function died in between):
+        the same envelopes, then done. Run by the ingress function's schedule."""
+        ids: list[str] = []
+        if self.ledger is None:
+            return ids
+        for mark, pending in self.ledger.stranded(older_than):
+            ids += self._send(pending)
+            self._finish(mark)
+            self.log.warning("relayed %d event(s) of %s, stranded by a crash", len(pending), mark)
+        return ids
 
     def _envelope(self, envelope: Envelope) -> list[str]:
         if envelope.source == SCHEDULED_SOURCE and envelope.detail_type == SCHEDULED_DETAIL_TYPE:
@@ -162,25 +234,38 @@ class Consumer:
                 f"service {self.service!r} got {envelope.detail_type!r} (source {envelope.source}), "
                 "which it does not receive"
             )
-        return [event_id for rule in rules for event_id in self._deliver(envelope, self.targets[rule.name])]
+        return [event_id for rule in rules for event_id in self._deliver(envelope, self.targets[rule.name]).ids]
 
-    def _deliver(self, parcel: Parcel, target: Target) -> list[str]:
-        """One kernel attempt; raises its error so that SQS (or the caller) retries."""
+    def _deliver(self, parcel: Parcel, target: Target) -> Delivered:
+        """One kernel attempt, counted; raises its error so that SQS (or the caller) retries."""
+        try:
+            delivered = self._attempt(parcel, target)
+        except Exception:
+            self._telemetry.failed()
+            raise
+        self._telemetry.handled(len(delivered.ids))
+        return delivered
+
+    def _attempt(self, parcel: Parcel, target: Target) -> Delivered:
         mark = f"{target.name}#{key_of(parcel)}"
         known = self.ledger.lookup(mark) if self.ledger is not None else None
         if known is not None and not known.done:
-            ids = self._send(known.pending)  # the handler ran before; only the publish of its events failed
+            ids = self._send(known.pending)  # the handler committed before; only its events are not out yet
+            self.checkpoint("published")
             self._finish(mark)
-            return ids
-        unit = DynamoUnit(self.ports, self.ledger, known)
-        outcome = deliver(parcel, target, lambda: contextlib.nullcontext(unit), self.seal)
+            return Delivered(ids)
+        unit = self._unit(known, relay=isinstance(parcel, Arrival))
+        outcome = deliver(parcel, target, unit.begin, self.seal)
         if outcome.error is not None:
             raise outcome.error
         if outcome.duplicate:
-            return []
+            return Delivered([], duplicate=True)
+        if not outcome.published:
+            return Delivered([])  # the commit marked it done already
         ids = self._send(outcome.published)
+        self.checkpoint("published")
         self._finish(mark)
-        return ids
+        return Delivered(ids)
 
     def _finish(self, mark: str) -> None:
         if self.ledger is not None:
@@ -199,7 +284,7 @@ class Consumer:
         ids = self.publisher.publish([entry_of(e, now) for e in envelopes])
         if self.on_publish is not None:
             self.on_publish(list(envelopes))
-        log.info("%s published %s", self.service, ", ".join(e.detail_type for e in envelopes))
+        self.log.info("published %s", ", ".join(f"{e.detail_type} {e.event_id}" for e in envelopes))
         return ids
 
     def _note(self, parcel: Envelope | Arrival | None, error: str | None) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.eventbridge.function.consumer import Consumer, Tick
 from adapters.eventbridge.function.publisher import Publisher
 from adapters.eventbridge.function.state import DynamoLedger
+from adapters.eventbridge.function.transaction import TransactionalDynamo
 from adapters.eventbridge.function.wiring import AwsClients, LambdaSettings, Outside, build_ports
 from adapters.wallclock import RandomIds
 from bus.routing import Sealer
@@ -31,7 +32,12 @@ class UnknownServiceError(LookupError):
 
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
     """Lambda calls this with an SQS batch (from the event source mapping) or an EventBridge event."""
-    return consumer().handle(event)
+    handling = consumer()
+    try:
+        return handling.handle(event)
+    finally:
+        if handling.telemetry is not None:
+            handling.telemetry.flush()
 
 
 @functools.cache
@@ -55,7 +61,8 @@ def build_consumer(
     ledger = None
     if settings.ledger_table:
         ledger = DynamoLedger(clients("dynamodb"), settings.ledger_table, settings.service)
-    ports = build_ports(settings, clients, outside)
+    tx = TransactionalDynamo(clients("dynamodb"))  # the stores' writes commit with the delivery's outbox item
+    ports = build_ports(settings, clients, outside, tx)
     region = os.environ.get("AWS_REGION", "us-east-1")
     # EventBridge stamps its own account and event id on what it carries; these are ours, in the detail.
     seal = Sealer(router(), new_id=RandomIds().event_id, clock=ports.clock, account=ACCOUNT, region=region)
@@ -67,6 +74,7 @@ def build_consumer(
         seal=seal,
         ledger=ledger,
         tick=_tick_of(settings.service),
+        tx=tx,
     )
 
 

@@ -63,6 +63,8 @@ class LambdaSettings(BaseSettings):
     kms_key_id: str | None = None
     read_only_stores: str = ""
     outside_credentials_secret: str | None = None
+    ingress_secret: str | None = None  # holds the report key (the runtime signs its machines' report tokens)
+    public_url: str | None = None  # the ingress URL: machines report to <public_url>/runtime/reports
     console_url: str = Settings.console_url
     dns_zone: str = Settings.dns_zone
     runtime_image: str = Settings.runtime_image
@@ -144,8 +146,11 @@ class AwsClients:
         return self._clients[key]
 
 
-def build_ports(settings: LambdaSettings, clients: AwsClients, outside: Outside | None = None) -> Ports:
-    """The service's ports: granted stores on AWS, the rest denied; outside ports given or from credentials."""
+def build_ports(
+    settings: LambdaSettings, clients: AwsClients, outside: Outside | None = None, dynamo: Any = None
+) -> Ports:
+    """The service's ports: granted stores on AWS, the rest denied; outside ports given or from credentials.
+    `dynamo`: the DynamoDB client the stores use (the consumer's `TransactionalDynamo`)."""
     service = settings.service
 
     def store(port: str, name: str, resource: str | None, make: Callable[[str], object]) -> Any:
@@ -154,46 +159,59 @@ def build_ports(settings: LambdaSettings, clients: AwsClients, outside: Outside 
         built = make(resource)
         return _ReadOnly(built, service, port) if name in settings.read_only else built
 
-    ddb = "dynamodb"
     outside = outside or _outside_from_secret(settings, clients)
+    table_client = dynamo if dynamo is not None else clients("dynamodb")
+
     keys = cast(
         KeyService, store("KeyService", "keys", settings.kms_key_id, lambda r: KmsKeyService(clients("kms"), r))
     )
     secrets = cast(
         SecretStore,
-        store("SecretStore", "secrets", settings.secrets_table, lambda r: DynamoSecretStore(clients(ddb), r)),
+        store("SecretStore", "secrets", settings.secrets_table, lambda r: DynamoSecretStore(table_client, r)),
     )
     # the small typed ports keep their records in the function's own namespace of the key-value table
-    kv = cast(KeyValue, store("KeyValue", "kv", settings.kv_table, lambda r: DynamoKeyValue(clients(ddb), r, service)))
+    kv = cast(KeyValue, store("KeyValue", "kv", settings.kv_table, lambda r: DynamoKeyValue(table_client, r, service)))
     return Ports(
         clock=outside.clock,
         ids=outside.ids,
         github=outside.github,
-        flyio=outside.flyio,
+        flyio=_reporting(settings, clients, outside.flyio),
         dns=outside.dns,
         keys=keys,
         blobs=cast(
             BlobStore, store("BlobStore", "logs", settings.logs_bucket, lambda r: S3BlobStore(clients("s3"), r))
         ),
-        apps=cast(Apps, store("Apps", "apps", settings.apps_table, lambda r: DynamoApps(clients(ddb), r))),
+        apps=cast(Apps, store("Apps", "apps", settings.apps_table, lambda r: DynamoApps(table_client, r))),
         environments=cast(
             Environments,
             store(
                 "Environments",
                 "environments",
                 settings.environments_table,
-                lambda r: DynamoEnvironments(clients(ddb), r),
+                lambda r: DynamoEnvironments(table_client, r),
             ),
         ),
         secrets=secrets,
         secret_reader=StoredSecretReader(secrets, keys),
-        feed=cast(Feed, store("Feed", "feed", settings.feed_table, lambda r: DynamoFeed(clients(ddb), r))),
+        feed=cast(Feed, store("Feed", "feed", settings.feed_table, lambda r: DynamoFeed(table_client, r))),
         comments=KeyValueComments(kv),
         machines=KeyValueMachines(kv),
         log_index=KeyValueLogIndex(kv),
         retired_names=KeyValueRetiredNames(kv),
         settings=settings.handler_settings(),
     )
+
+
+def _reporting(settings: LambdaSettings, clients: AwsClients, flyio: FlyIO) -> FlyIO:
+    """fly.io as the runtime service uses it: every machine gets the report and log URLs of the ingress and its
+    deployment's token, as `wingcloud serve` gives them (`CredentialedFlyIO`)."""
+    if not settings.public_url:
+        return flyio
+    from adapters.eventbridge.function.credentials import IngressSecret
+    from adapters.http.reports import CredentialedFlyIO, ReportTokens
+
+    secret = IngressSecret(clients("secretsmanager"), settings.ingress_secret)
+    return CredentialedFlyIO(flyio, ReportTokens(lambda: secret().report_key), settings.public_url.rstrip("/"))
 
 
 def _outside_from_secret(settings: LambdaSettings, clients: AwsClients) -> Outside:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.eventbridge.function.ingress import IngressSettings
 from adapters.eventbridge.function.state._items import pages
 from adapters.eventbridge.function.wiring import AwsClients, LambdaSettings
 from adapters.eventbridge.stack.deploy import Deployment, deploy
@@ -62,6 +63,21 @@ class OfflineStack:
             "stale_preview_seconds": handler.stale_preview_seconds,
         }
         return LambdaSettings.model_validate(fields)
+
+    def ingress_settings(self, handler: Settings) -> IngressSettings:
+        """What the ingress function reads from its environment (the deployed function's own variables)."""
+        name = self.deployment.ingress_function
+        variables = self.clients("lambda").get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+        fields: dict[str, object] = {
+            k.removeprefix("WINGCLOUD_").lower(): v for k, v in variables.items() if k.startswith("WINGCLOUD_")
+        }
+        fields |= {
+            "console_url": handler.console_url,
+            "dns_zone": handler.dns_zone,
+            "runtime_image": handler.runtime_image,
+            "stale_preview_seconds": handler.stale_preview_seconds,
+        }
+        return IngressSettings.model_validate(fields)
 
     def _make_tap(self) -> str:
         """A queue that a rule on the bus copies every wing.cloud event into: the harness's view of the bus."""
@@ -188,5 +204,5 @@ def shared_stack() -> OfflineStack:
     clients = AwsClients(session, endpoint)
     contract = Contract.load()
     name = f"wingcloud-offline-{uuid.uuid4().hex[:6]}"
-    deployment = deploy(contract, clients, stack_name=name, bus_name=name, event_source_mappings=False)
+    deployment = deploy(contract, clients, stack_name=name, bus_name=name, event_source_mappings=False, emulator=True)
     return OfflineStack(contract, clients, deployment)

@@ -9,15 +9,20 @@ KMS, and every event travels PutEvents -> rule -> SQS -> handler.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from adapters.eventbridge.function.consumer import Consumer, Handled
 from adapters.eventbridge.function.entry import build_consumer
+from adapters.eventbridge.function.ingress import behind_mangum, build_backend
+from adapters.eventbridge.function.routes import ROUTES
 from adapters.eventbridge.function.state import DynamoSecretStore
 from adapters.eventbridge.function.wiring import Outside
 from adapters.eventbridge.offline.esm import QueuePump
+from adapters.eventbridge.offline.ingress import Answer, call, http_api_event, own_event_loop
 from adapters.eventbridge.offline.observe import dead_letters_of, trace_of
 from adapters.eventbridge.offline.stack import OfflineStack, scheduled_event
 from bus.deadletters import DeadLetter
@@ -25,13 +30,20 @@ from bus.envelope import Envelope
 from bus.schedule import parse_rate
 from bus.trace import TraceRecord
 from events import Event
-from ports import App, Arrival, Environment, FeedItem, Ports, Settings
+from ports import App, Arrival, Environment, FeedItem, Ports, RuntimeReport, Settings
+from ports.codec import to_json
 from services import cleaner, github, logs
+from services.github import WebhookRejectedError
+from services.runtime import InvalidReportError
 from sim.fakes import EPOCH, Fakes, RuntimeScript
 from sim.player import play_until_quiet
 from sim.world import FrontDoor
 
 R = TypeVar("R")
+
+
+class IngressError(RuntimeError):
+    """The ingress function answered a door's request with a server error."""
 
 
 class ChaosUnsupportedError(ValueError):
@@ -64,6 +76,12 @@ class AwsWorld(FrontDoor):
             consumer.journal = self.journal
             consumer.on_publish = self._expect
             self.consumers[service] = consumer
+        # The doors: the ingress function's own code (Mangum + the ASGI app), called with API Gateway events.
+        self.ingress = build_backend(stack.ingress_settings(self.settings), stack.clients, outside)
+        for consumer in self.ingress.consumers.values():
+            consumer.journal, consumer.on_publish = self.journal, self._expect
+        with own_event_loop():
+            self.ingress_handler = behind_mangum(self.ingress)
         sqs = stack.clients("sqs")
         self.pumps = {
             service: QueuePump(sqs, url, self.consumers[service].handle, repair=stack.repair)
@@ -78,12 +96,57 @@ class AwsWorld(FrontDoor):
     def ports(self, service: str) -> Ports:
         return self.consumers[service].ports
 
-    # --- ways in (shared in FrontDoor): what the ingress functions do ----------------------------------
+    # --- ways in: the doors over HTTP through the ingress function; commands as its API routes run them ----
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Answer:
+        """One HTTP request to the stack's ingress, as API Gateway passes it to the function."""
+        route = next((r for r in ROUTES if r == f"{method} {path}"), "ANY /api/{proxy+}")
+        return call(
+            self.ingress_handler, http_api_event(method, path, body=body, headers=headers, query=query, route=route)
+        )
+
+    def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str:
+        """A GitHub delivery, signed with the stack's webhook secret, POSTed to /webhooks/github."""
+        signature = "sha256=" + hmac.new(self.ingress.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-GitHub-Event": event_name,
+            "X-GitHub-Delivery": delivery_id,
+            "X-Hub-Signature-256": signature,
+            "User-Agent": "GitHub-Hookshot/offline",
+        }
+        answer = self.request("POST", "/webhooks/github", body=body, headers=headers)
+        if answer.status == 400:
+            found = answer.json()
+            raise WebhookRejectedError(found["detail"], found["error"])
+        if answer.status not in (200, 202):
+            raise IngressError(f"POST /webhooks/github answered {answer.status}: {answer.body[:500]!r}")
+        return delivery_id
+
+    def report(self, report: RuntimeReport) -> None:
+        """A runtime report, with its deployment's token, POSTed to /runtime/reports (409: stale, recorded)."""
+        token = self.ingress.tokens.issue(report.environment_id, report.deployment_id)
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": self._new_request_id(),
+        }
+        answer = self.request("POST", "/runtime/reports", body=to_json(report), headers=headers)
+        if answer.status == 400:
+            raise InvalidReportError(answer.json()["detail"])
+        if answer.status not in (200, 202, 409):
+            raise IngressError(f"POST /runtime/reports answered {answer.status}: {answer.body[:500]!r}")
 
     def _arrive(self, arrival: Arrival) -> None:
-        """An admitted arrival, delivered by the function of the service that has the door."""
-        service = next(s for s, consumer in self.consumers.items() if arrival.door in consumer.definition.edges)
-        self.consumers[service].arrive(arrival)
+        raise AssertionError("arrivals come through the ingress function's HTTP doors on this backend")
 
     def _command(self, service: str, work: Callable[[Ports], tuple[R, Sequence[Event]]], correlation_id: str) -> R:
         return self.consumers[service].command(work, correlation_id)

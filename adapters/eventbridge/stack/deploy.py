@@ -11,13 +11,14 @@ settings (ignored by moto's AWS::DynamoDB::Table), and notes that the schema reg
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.stack import iam, package
+from adapters.eventbridge.stack.preflight import ensure_ingress_secret
 from adapters.eventbridge.stack.template import render
 from adapters.eventbridge.stack.topology import STORES, functions, pascal
 from spec.contract import Contract
@@ -40,6 +41,11 @@ class Deployment:
     dead_letter_queues: dict[str, str]
     stores: dict[str, str]
     archive_name: str | None = None
+    ingress_function: str = ""
+    ingress_url: str = ""
+    webhook_url: str = ""
+    alarm_topic: str = ""
+    ingress_secret: str = ""
     notes: tuple[str, ...] = field(default=())
 
 
@@ -53,8 +59,13 @@ def deploy(
     code: bytes | None = None,
     event_source_mappings: bool = True,
     outside_credentials_secret: str = "",
+    emulator: bool = False,
+    public_url: str = "",
+    alarm_topic: str = "",
 ) -> Deployment:
-    """Upload the package and template, create or update the stack, wait, then complete what is missing."""
+    """Make the ingress secret, upload the package and template, create or update the stack, wait, then
+    complete what is missing. `emulator`: the target (moto) lacks API Gateway v2 and CloudWatch alarms in
+    CloudFormation, so the template leaves them out."""
     region = clients("s3").meta.region_name
     bucket = artifacts_bucket or _artifacts_bucket(clients, region)
     code = code if code is not None else package.build()
@@ -63,7 +74,12 @@ def deploy(
     template_key = f"templates/{stack_name}-{package.digest(body)}.json"
     clients("s3").put_object(Bucket=bucket, Key=code_key, Body=code)
     clients("s3").put_object(Bucket=bucket, Key=template_key, Body=body)
+    secret = ensure_ingress_secret(clients("secretsmanager"), stack_name)
     parameters = {
+        "IngressSecretArn": secret.arn,
+        "Emulator": "true" if emulator else "false",
+        "PublicUrl": public_url,
+        "AlarmTopicArn": alarm_topic,
         "BusName": bus_name,
         "CodeBucket": bucket,
         "CodeKey": code_key,
@@ -71,7 +87,10 @@ def deploy(
         "OutsideCredentialsSecretArn": outside_credentials_secret,
     }
     _apply_stack(clients, stack_name, f"https://{bucket}.s3.{region}.amazonaws.com/{template_key}", parameters)
-    return complete(contract, clients, read_deployment(contract, clients, stack_name))
+    deployment = complete(contract, clients, read_deployment(contract, clients, stack_name))
+    if secret.created:
+        deployment = replace(deployment, notes=(*deployment.notes, f"made the ingress secret {secret.arn}"))
+    return deployment
 
 
 def read_deployment(contract: Contract, clients: AwsClients, stack_name: str) -> Deployment:
@@ -94,7 +113,16 @@ def read_deployment(contract: Contract, clients: AwsClients, stack_name: str) ->
         dead_letter_queues=per_service("DeadLetterQueueUrl"),
         stores={store.name: out[store.logical_id] for store in STORES.values() if store.logical_id in out},
         archive_name=archives[0]["ArchiveName"] if archives else None,
+        ingress_function=out.get("IngressFunctionName", ""),
+        ingress_url=out.get("IngressUrl", ""),
+        webhook_url=out.get("WebhookUrl", ""),
+        alarm_topic=out.get("AlarmTopic", ""),
+        ingress_secret=_parameter(stack, "IngressSecretArn"),
     )
+
+
+def _parameter(stack: dict[str, Any], key: str) -> str:
+    return next((str(p.get("ParameterValue", "")) for p in stack.get("Parameters", []) if p["ParameterKey"] == key), "")
 
 
 def complete(contract: Contract, clients: AwsClients, deployment: Deployment) -> Deployment:

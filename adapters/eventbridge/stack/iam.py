@@ -13,6 +13,12 @@ TABLE_WRITE = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 NAMESPACED = ["dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
 
 
+ASSUME_LAMBDA = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
 def arn(logical_id: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
@@ -67,6 +73,15 @@ def statements(contract: Contract, function: Function) -> list[dict[str, Any]]:
                 "Resource": arn(f"{logical}Queue"),
             }
         )
+    if function.schedule:
+        result.append(
+            {
+                "Sid": "FailedInvocations",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": arn(f"{logical}ScheduleDeadLetterQueue"),
+            }
+        )
     sends = contract.sends(function.service)
     if sends:
         result.append(
@@ -81,7 +96,7 @@ def statements(contract: Contract, function: Function) -> list[dict[str, Any]]:
                 },
             }
         )
-    result.extend(_store_statement(function.service, grant) for grant in function.grants)
+    result.extend(store_statement(function.service, grant) for grant in function.grants)
     if function.outside:
         statement = {
             "Sid": "OutsideCredentials",
@@ -90,10 +105,19 @@ def statements(contract: Contract, function: Function) -> list[dict[str, Any]]:
             "Resource": {"Ref": "OutsideCredentialsSecretArn"},
         }
         result.append({"Fn::If": ["HasOutsideCredentials", statement, {"Ref": "AWS::NoValue"}]})
+    if function.reports_url:
+        result.append(
+            {
+                "Sid": "ReportKey",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": {"Ref": "IngressSecretArn"},
+            }
+        )
     return result
 
 
-def _store_statement(service: str, grant: Grant) -> dict[str, Any]:
+def store_statement(service: str, grant: Grant) -> dict[str, Any]:
     store = grant.store
     sid = "".join(part.capitalize() for part in store.name.split("-"))
     sid += "Write" if grant.write else "Read"

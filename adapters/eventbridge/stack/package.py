@@ -23,6 +23,7 @@ PACKAGES = (
     "adapters/wallclock.py",
     "adapters/eventbridge/__init__.py",
     "adapters/eventbridge/function",
+    "adapters/http",  # the ingress function's routes and doors (the same as wingcloud serve's)
     "adapters/github",
     "adapters/flyio",
     "adapters/dns",

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adapters.eventbridge.function.state.records import RELAY_ATTRIBUTE, RELAY_INDEX
 from adapters.eventbridge.stack import iam
 from adapters.eventbridge.stack.schemas import event_schema, schema_name
+from adapters.eventbridge.stack.template_alarms import alarm_resources, logs_bucket_policy
 from adapters.eventbridge.stack.template_functions import RETAIN, function_resources, ref
+from adapters.eventbridge.stack.template_ingress import PUBLIC_URL, ingress_resources
 from adapters.eventbridge.stack.topology import STORES, Store, functions
 from spec.contract import Contract
 
@@ -39,6 +42,36 @@ PARAMETERS = {
         "Type": "String",
         "Default": "",
         "Description": "Secrets Manager secret (JSON) with the GitHub App, fly.io and dnsimple credentials",
+    },
+    "IngressSecretArn": {
+        "Type": "String",
+        "Description": "Secrets Manager secret (JSON: github_webhook_secret, api_token, report_key); "
+        "`wingcloud deploy` makes it",
+    },
+    "PublicUrl": {
+        "Type": "String",
+        "Default": "",
+        "Description": "The ingress's public base URL if it has a custom domain (default: the HTTP API's URL)",
+    },
+    "Emulator": {
+        "Type": "String",
+        "Default": "false",
+        "AllowedValues": ["true", "false"],
+        "Description": "true on an emulator (moto) lacking API Gateway v2 and CloudWatch alarms in CloudFormation",
+    },
+    "AlarmTopicArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "SNS topic for the alarms (default: a topic of this stack; subscribe to it)",
+    },
+    "LogsRetentionDays": {"Type": "Number", "Default": 30, "MinValue": 1},
+    "IngressBurstLimit": {"Type": "Number", "Default": 200, "MinValue": 1},
+    "IngressRateLimit": {"Type": "Number", "Default": 100, "MinValue": 1},
+    "IngressReservedConcurrency": {
+        "Type": "Number",
+        "Default": 0,
+        "MinValue": 0,
+        "Description": "Reserved concurrency of the ingress function (0: none; an account needs 100 unreserved)",
     },
 }
 
@@ -75,7 +108,16 @@ def build(contract: Contract) -> dict[str, Any]:
     for store in STORES.values():
         resources[store.logical_id] = _store(store)
         outputs[store.logical_id] = {"Value": ref(store.logical_id)}
-    for function in functions(contract):
+    deployed = functions(contract)
+    resources.update(ingress_resources(contract, deployed))
+    resources.update(alarm_resources(deployed))
+    resources["LogsBucketPolicy"] = logs_bucket_policy()
+    outputs["IngressFunctionName"] = {"Value": ref("IngressFunction")}
+    outputs["IngressUrl"] = {"Value": PUBLIC_URL}
+    outputs["WebhookUrl"] = {"Value": {"Fn::Join": ["", [PUBLIC_URL, "/webhooks/github"]]}}
+    outputs["ApiUrl"] = {"Value": {"Fn::Join": ["", [PUBLIC_URL, "/api"]]}}
+    outputs["AlarmTopic"] = {"Value": {"Fn::If": ["HasAlarmTopic", ref("AlarmTopicArn"), ref("AlarmTopic")]}}
+    for function in deployed:
         resources.update(function_resources(contract, function))
         outputs[f"{function.logical}FunctionName"] = {"Value": ref(f"{function.logical}Function")}
         if function.has_queue:
@@ -88,6 +130,11 @@ def build(contract: Contract) -> dict[str, Any]:
         "Conditions": {
             "PollersEnabled": {"Fn::Equals": [ref("EventSourceMappingsEnabled"), "true"]},
             "HasOutsideCredentials": {"Fn::Not": [{"Fn::Equals": [ref("OutsideCredentialsSecretArn"), ""]}]},
+            "OnAws": {"Fn::Equals": [ref("Emulator"), "false"]},
+            "HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [ref("PublicUrl"), ""]}]},
+            "HasAlarmTopic": {"Fn::Not": [{"Fn::Equals": [ref("AlarmTopicArn"), ""]}]},
+            "MakesAlarmTopic": {"Fn::Equals": [ref("AlarmTopicArn"), ""]},
+            "HasIngressReservation": {"Fn::Not": [{"Fn::Equals": [ref("IngressReservedConcurrency"), 0]}]},
         },
         "Resources": resources,
         "Outputs": outputs,
@@ -119,6 +166,17 @@ def _store(store: Store) -> dict[str, Any]:
             "Type": "AWS::S3::Bucket",
             **RETAIN,
             "Properties": {
+                # Versioning stays off: a stop purges an environment's logs for good (deploy/README.md).
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "expire-logs",
+                            "Status": "Enabled",
+                            "ExpirationInDays": ref("LogsRetentionDays"),
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        }
+                    ]
+                },
                 "BucketEncryption": {
                     "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
                 },
@@ -162,4 +220,13 @@ def _store(store: Store) -> dict[str, Any]:
     }
     if store.ttl_attribute:
         properties["TimeToLiveSpecification"] = {"AttributeName": store.ttl_attribute, "Enabled": True}
+    if store.name == "ledger":  # the outbox relay's sparse index: only items of commands and doors not yet sent
+        properties["AttributeDefinitions"].append({"AttributeName": RELAY_ATTRIBUTE, "AttributeType": "S"})
+        properties["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": RELAY_INDEX,
+                "KeySchema": [{"AttributeName": RELAY_ATTRIBUTE, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ]
     return {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": properties}

@@ -42,6 +42,14 @@ def function_resources(contract: Contract, function: Function) -> dict[str, Any]
         variables[grant.store.env_var] = ref(grant.store.logical_id)
     if function.outside:
         variables[ENV_OUTSIDE_CREDENTIALS] = ref("OutsideCredentialsSecretArn")
+    from adapters.eventbridge.stack.template_ingress import PUBLIC_URL
+
+    variables["WINGCLOUD_CONSOLE_URL"] = PUBLIC_URL  # what pull-request comments and machines are told
+    if function.reports_url:  # its machines report to the ingress, with tokens signed by the report key
+        variables["WINGCLOUD_PUBLIC_URL"] = PUBLIC_URL
+        variables["WINGCLOUD_INGRESS_SECRET"] = ref("IngressSecretArn")
+    variables["POWERTOOLS_SERVICE_NAME"] = function.service
+    variables["POWERTOOLS_METRICS_NAMESPACE"] = "wingcloud"
     read_only = sorted(g.store.name for g in function.grants if not g.write)
     if read_only:
         variables[ENV_READ_ONLY] = ",".join(read_only)
@@ -67,6 +75,10 @@ def function_resources(contract: Contract, function: Function) -> dict[str, Any]
         resources.update(_queue(function))
     if function.schedule:
         resources.update(_schedule(function))
+        # invoked asynchronously by its schedule: what fails after Lambda's own two retries is kept here too
+        resources[f"{logical}Function"]["Properties"]["DeadLetterConfig"] = {
+            "TargetArn": iam.arn(f"{logical}ScheduleDeadLetterQueue")
+        }
     return resources
 
 
@@ -106,6 +118,8 @@ def _queue(function: Function) -> dict[str, Any]:
                 "BatchSize": BATCH_SIZE,
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "Enabled": {"Fn::If": ["PollersEnabled", True, False]},
+                # at most this many concurrent invocations per queue: GitHub, fly.io and dnsimple rate limits
+                "ScalingConfig": {"MaximumConcurrency": function.max_concurrency},
             },
         },
     }
@@ -133,14 +147,35 @@ def _queue(function: Function) -> dict[str, Any]:
 
 def _schedule(function: Function) -> dict[str, Any]:
     logical = function.logical
+    dlq = f"{logical}ScheduleDeadLetterQueue"
     return {
+        dlq: {
+            "Type": "AWS::SQS::Queue",
+            **RETAIN,
+            "Properties": {"MessageRetentionPeriod": DLQ_RETENTION, "SqsManagedSseEnabled": True},
+        },
+        f"{dlq}Policy": {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [ref(dlq)],
+                "PolicyDocument": iam.queue_policy(iam.arn(dlq), iam.arn(dlq), [iam.arn(f"{logical}Schedule")]),
+            },
+        },
         f"{logical}Schedule": {
             "Type": "AWS::Events::Rule",
             "Properties": {
                 "Description": f"{function.service}: {function.schedule}",
                 "ScheduleExpression": function.schedule,
                 "State": "ENABLED",
-                "Targets": [{"Id": "function", "Arn": iam.arn(f"{logical}Function")}],
+                "Targets": [
+                    {
+                        "Id": "function",
+                        "Arn": iam.arn(f"{logical}Function"),
+                        # an invocation that cannot be made within the hour is superseded by the next tick
+                        "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 24},
+                        "DeadLetterConfig": {"Arn": iam.arn(dlq)},
+                    }
+                ],
             },
         },
         f"{logical}SchedulePermission": {

@@ -64,6 +64,11 @@ ENV_READ_ONLY = "WINGCLOUD_READ_ONLY_STORES"
 ENV_OUTSIDE_CREDENTIALS = "WINGCLOUD_OUTSIDE_CREDENTIALS_SECRET"
 HANDLER = "adapters.eventbridge.function.entry.handler"
 MAX_RECEIVE_COUNT = 5
+# Concurrent invocations per queue. A service calling GitHub (5,000 requests/h per installation, secondary
+# limits on concurrent requests), fly.io's Machines API or dnsimple (2,400 requests/h) gets the least Lambda
+# allows, so a burst of events queues up instead of storming them; the rest may fan out a little more.
+OUTSIDE_CONCURRENCY = 2
+QUEUE_CONCURRENCY = 5
 SCHEDULE_EXPRESSION = re.compile(r"\b(?:rate|cron)\([^)]*\)")  # how x-triggers spells a timer
 OUTSIDE_CREDENTIALS_PORTS = frozenset({"GitHub", "FlyIO", "DNS"})  # read their credentials from one secret
 
@@ -93,6 +98,16 @@ class Function:
     grants: tuple[Grant, ...]
     schedule: str | None = None
     outside: tuple[str, ...] = ()  # outside-world ports (GitHub, FlyIO, DNS) it needs credentials for
+
+    @property
+    def reports_url(self) -> bool:
+        """It starts machines, which report to the ingress with a token it signs (the FlyIO port's users)."""
+        return "FlyIO" in self.outside
+
+    @property
+    def max_concurrency(self) -> int:
+        """The event source mapping's MaximumConcurrency (2 is Lambda's least)."""
+        return OUTSIDE_CONCURRENCY if self.outside else QUEUE_CONCURRENCY
 
     @property
     def logical(self) -> str:

@@ -43,7 +43,14 @@ def contract() -> Contract:
 @pytest.fixture(scope="session")
 def stack(aws: AwsClients, contract: Contract) -> Deployment:
     """The generated template deployed once per session; the queues are left to the tests' pump."""
-    return deploy(contract, aws, stack_name="wingcloud-test", bus_name="wingcloud-test", event_source_mappings=False)
+    return deploy(
+        contract,
+        aws,
+        stack_name="wingcloud-test",
+        bus_name="wingcloud-test",
+        event_source_mappings=False,
+        emulator=True,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -72,6 +72,7 @@ def test_functions_are_wired_as_the_template_says(stack: Deployment, aws: AwsCli
             assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
             assert mapping["State"] == "Disabled", "the offline tests consume the queues themselves"
             assert mapping["EventSourceArn"] == queue_arn(aws, stack.queues[function.service])
+            assert mapping["ScalingConfig"] == {"MaximumConcurrency": function.max_concurrency}
 
 
 def test_tables_with_ttl_have_it_enabled(stack: Deployment, aws: AwsClients) -> None:
@@ -87,9 +88,12 @@ def test_deploy_says_what_moto_left_out_and_a_redeploy_changes_nothing(
     assert any("QueuePolicy" in note for note in stack.notes)
     assert any("TTL on LedgerTable" in note for note in stack.notes)
     assert any("schema registry" in note for note in stack.notes)
-    again = deploy(contract, aws, stack_name=stack.stack_name, bus_name=stack.bus_name, event_source_mappings=False)
+    again = deploy(
+        contract, aws, stack_name=stack.stack_name, bus_name=stack.bus_name, event_source_mappings=False, emulator=True
+    )
     assert (again.functions, again.queues, again.stores) == (stack.functions, stack.queues, stack.stores)
     assert [n for n in again.notes if "schema registry" not in n] == [], "nothing left to complete"
+    assert again.ingress_secret == stack.ingress_secret, "the ingress secret is made once and kept"
 
 
 def test_the_cli_deploys_to_an_endpoint(moto_server: str, aws: AwsClients) -> None:
@@ -97,7 +101,8 @@ def test_the_cli_deploys_to_an_endpoint(moto_server: str, aws: AwsClients) -> No
         cli, ["deploy", "--endpoint-url", moto_server, "--stack-name", "cli-stack", "--bus-name", "cli-bus"]
     )
     assert result.exit_code == 0, result.output
-    assert f"stack cli-stack: bus cli-bus, {len(functions(Contract.load()))} functions" in result.output
+    assert f"stack cli-stack: bus cli-bus, {len(functions(Contract.load())) + 1} functions" in result.output
+    assert "webhook URL:  http://emulator.invalid/webhooks/github" in result.output
     rules = aws("events").list_rules(EventBusName="cli-bus", Limit=100)["Rules"]
     assert {r["Name"] for r in rules} >= {rule.name for rule in Contract.load().rules()}
     states = {m["State"] for m in aws("lambda").list_event_source_mappings()["EventSourceMappings"]}
@@ -108,7 +113,13 @@ def test_the_package_is_reproducible_and_holds_the_entry_point_and_the_spec() ->
     first, second = package.build(), package.build()
     assert first == second
     names = set(zipfile.ZipFile(io.BytesIO(first)).namelist())
-    assert {"adapters/eventbridge/function/entry.py", "spec/asyncapi.yaml", "events/schemas.json"} <= names
+    assert {
+        "adapters/eventbridge/function/entry.py",
+        "adapters/eventbridge/function/ingress.py",
+        "adapters/http/api.py",
+        "spec/asyncapi.yaml",
+        "events/schemas.json",
+    } <= names
     assert not any("__pycache__" in name for name in names)
     # what a function runs, and nothing else: no simulator or fake, no local server, no deploy-time code
     leftovers = ("sim/", "adapters/local/", "adapters/eventbridge/offline/", "adapters/eventbridge/stack/", "tests/")

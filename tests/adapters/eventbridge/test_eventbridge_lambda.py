@@ -185,7 +185,11 @@ def test_importing_the_entry_point_connects_to_nothing() -> None:
         "def refuse(*args): raise AssertionError(f'connected at import time to {args}')\n"
         "socket.socket.connect = socket.socket.connect_ex = refuse\n"
         "import adapters.eventbridge.function.entry as entry\n"
+        "import adapters.eventbridge.function.ingress as ingress\n"
         "assert entry.consumer.cache_info().currsize == 0\n"
+        "assert ingress.backend.cache_info().currsize == 0\n"
+        "import sys\n"
+        "assert 'fastapi' not in sys.modules, 'the ingress imports FastAPI on its first request, not before'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
     assert result.returncode == 0, result.stderr

@@ -50,11 +50,17 @@ def table(aws: AwsClients, contract: Contract) -> Any:
     def make(store: str) -> str:
         properties = build(contract)["Resources"][STORES[store].logical_id]["Properties"]
         name = f"{store}-{uuid.uuid4().hex[:8]}"
+        indexes = (
+            {"GlobalSecondaryIndexes": properties["GlobalSecondaryIndexes"]}
+            if "GlobalSecondaryIndexes" in properties
+            else {}
+        )
         aws("dynamodb").create_table(
             TableName=name,
             BillingMode=properties["BillingMode"],
             AttributeDefinitions=properties["AttributeDefinitions"],
             KeySchema=properties["KeySchema"],
+            **indexes,
         )
         return name
 

@@ -185,3 +185,77 @@ def test_schema_registry_has_one_draft4_schema_per_event(template: dict[str, Any
 def test_committed_template_path_is_under_deploy() -> None:
     assert TEMPLATE_PATH.parent.name == "deploy"
     assert TEMPLATE_PATH.exists()
+
+
+def test_the_http_api_routes_every_door_and_the_api_to_the_ingress(template: dict[str, Any]) -> None:
+    from adapters.eventbridge.function.routes import ROUTES
+
+    routes = resources_of(template, "AWS::ApiGatewayV2::Route")
+    assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(ROUTES)
+    integration = template["Resources"]["HttpApiIntegration"]["Properties"]
+    assert (integration["PayloadFormatVersion"], integration["IntegrationUri"]) == (
+        "2.0",
+        {"Fn::GetAtt": ["IngressFunction", "Arn"]},
+    )
+    assert integration["TimeoutInMillis"] <= 30_000
+    stage = template["Resources"]["HttpApiStage"]["Properties"]
+    assert set(stage["DefaultRouteSettings"]) == {"ThrottlingBurstLimit", "ThrottlingRateLimit"}
+    variables = template["Resources"]["IngressFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["WINGCLOUD_INGRESS_SECRET"] == {"Ref": "IngressSecretArn"}
+    assert not any("secret" in str(v).lower() and "Ref" not in str(v) for k, v in variables.items() if "SECRET" in k)
+
+
+def test_every_dead_letter_queue_and_function_has_an_alarm_to_the_topic(template: dict[str, Any]) -> None:
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    watched_queues = {
+        a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for a in alarms.values()
+        if a["Properties"]["Namespace"] == "AWS/SQS"
+    }
+    queues = {name for name in resources_of(template, "AWS::SQS::Queue") if "DeadLetter" in name}
+    assert watched_queues == queues
+    watched_functions = {
+        a["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for a in alarms.values()
+        if a["Properties"]["Namespace"] == "AWS/Lambda"
+    }
+    assert watched_functions == set(resources_of(template, "AWS::Lambda::Function"))
+    topic = {"Fn::If": ["HasAlarmTopic", {"Ref": "AlarmTopicArn"}, {"Ref": "AlarmTopic"}]}
+    assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms.values())
+
+
+def test_queue_consumers_are_capped_and_the_outside_callers_most(template: dict[str, Any], contract: Contract) -> None:
+    for function in functions(contract):
+        if function.has_queue:
+            mapping = template["Resources"][f"{function.logical}EventSourceMapping"]["Properties"]
+            expected = 2 if function.service in ("apps", "endpoints", "github", "runtime") else 5
+            assert mapping["ScalingConfig"] == {"MaximumConcurrency": expected}, function.service
+
+
+def test_the_logs_bucket_expires_its_objects_and_takes_only_tls(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["LogsBucket"]["Properties"]
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"]) == ("Enabled", {"Ref": "LogsRetentionDays"})
+    assert "VersioningConfiguration" not in bucket
+    [deny] = template["Resources"]["LogsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def test_the_cleaner_schedule_retries_and_keeps_what_fails(template: dict[str, Any]) -> None:
+    [target] = template["Resources"]["CleanerSchedule"]["Properties"]["Targets"]
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 24}
+    dlq = {"Fn::GetAtt": ["CleanerScheduleDeadLetterQueue", "Arn"]}
+    assert target["DeadLetterConfig"] == {"Arn": dlq}
+    assert template["Resources"]["CleanerFunction"]["Properties"]["DeadLetterConfig"] == {"TargetArn": dlq}
+
+
+def test_checkovs_skipped_checks_are_the_ones_the_readme_explains() -> None:
+    import re
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[3]
+    skipped = yaml.safe_load((root / "deploy" / "checkov.yaml").read_text())["skip-check"]
+    readme = (root / "deploy" / "README.md").read_text().split("## checkov findings", 1)[1]
+    explained = re.findall(r"^\| (CKV_AWS_\d+) ", readme, flags=re.MULTILINE)
+    assert sorted(skipped) == sorted(explained)

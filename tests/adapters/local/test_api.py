@@ -199,7 +199,7 @@ def test_health_and_console(client: TestClient) -> None:
     assert health.status_code == 200 and health.json()["status"] == "ok"
     page = client.get("/")
     assert page.status_code == 200 and "wingcloud console" in page.text
-    assert client.get("/static/console.js").status_code == 200
+    assert client.get("/static/console/main.js").status_code == 200
 
 
 def test_unknown_routes_and_methods_answer_json(client: TestClient) -> None:
@@ -250,3 +250,23 @@ def test_a_body_sent_as_a_form_by_curl_is_read_as_json(client: TestClient) -> No
 def test_query_numbers_are_parsed_strictly(client: TestClient, after: str) -> None:
     assert client.get(f"/api/events?after={after}", headers=AUTH).status_code == 422
     assert client.get(f"/api/stream?after={after}", headers=AUTH).status_code in (400, 422)
+
+
+def test_an_api_body_over_the_limit_is_413_declared_or_chunked(client: TestClient) -> None:
+    """A 200 MB PATCH was once read whole (737 MB peak): the API takes at most 1 MB."""
+    big = b'{"entrypoint": "' + b"a" * (2 * 1024 * 1024) + b'"}'
+    response = client.patch("/api/apps/app_x", content=big, headers=AUTH)
+    assert response.status_code == 413
+    assert response.json() == {"error": "payload_too_large", "detail": "the body exceeds the API's 1048576-byte limit"}
+
+    def chunks():
+        for _ in range(40):
+            yield b"a" * 65536
+
+    response = client.post("/api/apps", content=chunks(), headers=AUTH)
+    assert response.status_code == 413
+
+
+def test_a_deeply_nested_api_body_is_400(client: TestClient) -> None:
+    response = client.post("/api/apps", content=b"[" * 100_000, headers=AUTH)
+    assert response.status_code == 400

@@ -30,7 +30,9 @@ def _check(document: dict[str, Any], method: str, template: str, response: Any) 
 
 
 def test_every_api_route_is_documented_with_bearer_auth(client: TestClient, document: dict[str, Any]) -> None:
-    from adapters.local.api import router
+    from adapters.http.api import router
+    from adapters.local.console_actions import ACTIONS
+    from adapters.local.console_api import CONSOLE
 
     def routes(of: Any, prefix: str = "") -> set[tuple[str, str]]:
         found = set()
@@ -42,7 +44,12 @@ def test_every_api_route_is_documented_with_bearer_auth(client: TestClient, docu
         return found
 
     documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
-    assert routes(router) == documented
+    # the shared REST API, and the console's own routes that only the local server has
+    assert routes(router) | routes(CONSOLE, "/api") | routes(ACTIONS, "/api") == documented
+    assert ("/api/console/reset", "POST") in documented and (
+        "/api/environments/{environment_id}/stop",
+        "POST",
+    ) in documented
     assert ("/api/apps/{app_id}", "GET") in documented and ("/api/environments/{environment_id}", "GET") in documented
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert not any(path.startswith(("/webhooks", "/runtime", "/static")) for path in document["paths"])

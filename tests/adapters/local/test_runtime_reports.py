@@ -105,3 +105,24 @@ def test_the_same_idempotency_key_is_stored_once(client: TestClient, system: Sys
     first = client.post("/runtime/reports", json=_report(env), headers=headers)
     again = client.post("/runtime/reports", json=_report(env), headers=headers)
     assert (first.status_code, again.status_code) == (202, 200)
+
+
+def test_an_endpoint_that_is_not_an_http_url_is_refused_at_the_door(client: TestClient, system: System, app_id: str):
+    """It was accepted (202) and dead-lettered later; a `javascript:` URL was stored and shown as a link."""
+    env = _production(client, app_id)
+    for url in ("not a uri", "javascript:alert(1)", "ftp://files.example/"):
+        report = _report(env, "running", endpoints=[{"label": "api", "url": url}])
+        response = client.post("/runtime/reports", json=report, headers=_auth(system, env["id"], env["deployment_id"]))
+        assert response.status_code == 400, url
+        assert (
+            response.json()["detail"] == "the report is not valid: endpoints.0.url: must be an http:// or https:// URL"
+        )
+    assert client.get("/healthz").json()["pending_deliveries"] == 0
+
+
+def test_a_deeply_nested_body_is_400_before_any_token_is_needed(client: TestClient) -> None:
+    """It was a 500 (RecursionError) for anyone, without a token."""
+    response = client.post("/runtime/reports", content=b"[" * 100_000, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_report"
+    assert "recursion limit exceeded" in response.json()["detail"]

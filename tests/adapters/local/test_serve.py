@@ -144,3 +144,21 @@ def test_quiet_logs_only_what_went_wrong(tmp_path: Path) -> None:
         assert "console:" in server.log.read_text()  # the banner is not a log line: it always shows
     finally:
         server.stop()
+
+
+def test_the_data_dir_is_readable_by_its_user_only_and_an_old_one_is_tightened(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    (data / "notes.txt").write_text("from an earlier version")
+    (data / "notes.txt").chmod(0o644)
+    server = Server(data, free_port())
+    server.start()
+    try:
+        body = fixture_body("pull_request.opened.json")
+        httpx.post(f"{server.url}/webhooks/github", content=body, headers=signed(body, "pull_request", "d-perm"))
+        modes = {entry.name: entry.stat().st_mode & 0o777 for entry in data.iterdir() if entry.is_file()}
+        assert data.stat().st_mode & 0o777 == 0o700
+        assert {name for name, mode in modes.items() if mode != 0o600} == set(), modes
+        assert "wingcloud.sqlite3" in modes and "inbox.sqlite3" in modes and "credentials.json" in modes
+    finally:
+        server.stop()

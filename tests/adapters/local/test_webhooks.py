@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -212,7 +213,13 @@ def test_no_202_when_the_commit_fails(system: System, monkeypatch: pytest.Monkey
     with TestClient(create_app(system, background=False), raise_server_exceptions=False) as failing:
         response = failing.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-lost"))
     assert response.status_code == 500
-    assert response.json() == {"error": "internal_error", "detail": "OperationalError: database or disk is full"}
+    answer = response.json()
+    assert answer["error"] == "internal_error"
+    assert re.fullmatch(
+        r"the webhook was not stored: internal error err_[0-9a-f]{12}: the server's log has the details",
+        answer["detail"],
+    )
+    assert "disk is full" not in response.text  # the exception's text stays in the server's log
     with sqlite3.connect(system.db.path.with_name("inbox.sqlite3")) as other:
         assert other.execute("SELECT COUNT(*) FROM arrivals").fetchone() == (0,)
 
@@ -291,3 +298,37 @@ def test_pruned_bodies_still_make_a_redelivery_a_duplicate(client: TestClient, s
         system.inbox.arrival("webhook:d-30")
     again = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-30"))
     assert (again.status_code, again.json()) == (200, {"delivery_id": "d-30", "duplicate": True})
+
+
+def test_a_report_and_a_webhook_with_the_same_id_are_both_kept(client: TestClient, system: System, app_id: str) -> None:
+    """Webhook delivery ids and report idempotency keys are separate spaces: a report sent with key K does not
+    make a later webhook K a duplicate (it once did, and the webhook never ran)."""
+    [env] = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
+    report = {"environment_id": env["id"], "deployment_id": env["deployment_id"], "status": "running"}
+    token = system.tokens.issue(env["id"], env["deployment_id"])
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "shared-id-1"}
+    assert client.post("/runtime/reports", json=report, headers=headers).status_code in (200, 202)
+    body = pull_request(number=77, branch="same-id")
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "shared-id-1"))
+    assert response.status_code == 202 and response.json() == {"delivery_id": "shared-id-1", "accepted": True}
+    drain(system)
+    previews = [e for e in client.get("/api/environments", headers=AUTH).json() if e["pr_number"] == 77]
+    assert len(previews) == 1
+
+
+def test_a_pull_request_number_storage_cannot_hold_is_refused_at_the_door(client: TestClient, system: System) -> None:
+    """It was accepted (202), then failed in the worker on every retry (SQLite INTEGER overflow) and
+    dead-lettered: the contract bounds it now, so the door refuses what can never succeed."""
+    body = pull_request(number=2**63)
+    response = client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-2-63"))
+    assert response.status_code == 400
+    assert response.json()["error"] == "rejected_delivery"
+    assert "pr_number: Input should be less than or equal to 9223372036854775807" in response.json()["detail"]
+    assert client.get("/healthz").json()["pending_deliveries"] == 0
+
+
+def test_an_installation_id_storage_cannot_hold_is_a_422_naming_the_field(client: TestClient) -> None:
+    app = {"name": "big", "repository": "acme/big", "default_branch": "main", "installation_id": 2**64}
+    response = client.post("/api/apps", json=app, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["field"] == "body.installation_id"

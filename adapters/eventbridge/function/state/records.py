@@ -1,4 +1,5 @@
-"""Small state on DynamoDB: the kernel's ledger and outbox (with TTL), key-values, secrets (ciphertext) and
+"""Small state on DynamoDB: the kernel's ledger and outbox (with TTL; the outbox item commits in the handler's
+transaction, see `function.transaction`), key-values, secrets (ciphertext) and
 the feed.
 
 Ledger items, outbox items and key-values live in one namespace per service (`<service>#<key>`), the leading
@@ -22,6 +23,8 @@ from bus.envelope import Envelope
 from events.models import EnvironmentType
 from ports.values import FeedItem, StoredSecret
 
+RELAY_INDEX = "relay"  # a sparse global secondary index of the ledger: the pending items of API commands and doors
+RELAY_ATTRIBUTE = "relay"
 LEDGER_TTL_SECONDS = 14 * 24 * 3600  # longer than any redelivery: SQS keeps a message at most 14 days
 FEED_TTL_SECONDS = 7 * 24 * 3600
 FEED_PARTITION = "feed"
@@ -97,6 +100,56 @@ class DynamoLedger:
                 return False
             raise
         return True
+
+    def outbox_item(self, key: str, envelopes: Sequence[Envelope], *, relay: bool = False) -> dict[str, Any]:
+        """The TransactWriteItems action that records `key` as handled, keeping `envelopes` (if any) as
+        pending, committed with the handler's writes. It fails if another delivery of `key` committed first.
+        `relay`: nothing redelivers this delivery if its function dies before publishing (an API command, a
+        door's arrival), so the item is listed in the relay index until it is done."""
+        now = int(self._now())
+        item: dict[str, Any] = {**self._key(key), **encode({"expires_at": now + self._ttl})}
+        if envelopes:
+            item["envelopes"] = {"S": json.dumps([e.to_wire() for e in envelopes], separators=(",", ":"))}
+            if relay:
+                item[RELAY_ATTRIBUTE] = {"S": self.relay_partition}
+                item["committed_at"] = {"N": str(now)}
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+                "ExpressionAttributeValues": encode({":now": now}),
+            }
+        }
+
+    @property
+    def relay_partition(self) -> str:
+        return f"{self._namespace}#relay"
+
+    def stranded(self, older_than: float) -> list[tuple[str, tuple[Envelope, ...]]]:
+        """(key, pending events) of this namespace's relayed items committed more than `older_than` seconds
+        ago and still not done (their function died between the commit and PutEvents)."""
+        items = pages(
+            self._client,
+            "query",
+            TableName=self._table,
+            IndexName=RELAY_INDEX,
+            KeyConditionExpression=f"{RELAY_ATTRIBUTE} = :p",
+            ExpressionAttributeValues=encode({":p": self.relay_partition}),
+        )
+        prefix = f"{self._namespace}#"
+        found = []
+        for listed in items:  # the index holds keys only, and is eventually consistent: the item decides
+            key = listed["pk"]["S"].removeprefix(prefix)
+            item = self._client.get_item(TableName=self._table, Key=self._key(key), ConsistentRead=True).get("Item")
+            if item is None or "envelopes" not in item:
+                continue
+            if int(item.get("committed_at", {}).get("N", "0")) > self._now() - older_than:
+                continue  # maybe still in flight
+            entry = self.lookup(key)
+            if entry is not None and not entry.done:
+                found.append((key, entry.pending))
+        return found
 
     def _put(self, key: str, attributes: dict[str, Any]) -> None:
         expires = {"expires_at": {"N": str(int(self._now()) + self._ttl)}}

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from adapters.local.api_models import (
+from adapters.http.api_models import (
     ErrorView,
     NewSecret,
     SecretCreatedView,
@@ -14,8 +14,8 @@ from adapters.local.api_models import (
     SecretListed,
     SecretRef,
 )
-from adapters.local.errors import ApiError
-from adapters.local.system import System
+from adapters.http.backend import Backend
+from adapters.http.errors import ApiError
 from ports import Ports
 from services.apps.validation import UnknownAppError
 from services.secrets.api import create_secret, delete_secret, list_secrets
@@ -24,12 +24,12 @@ SECRETS = APIRouter(tags=["secrets"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorView, "description": "No such app or secret"}}
 
 
-def _system(request: Request) -> System:
-    system: System = request.app.state.system
+def _system(request: Request) -> Backend:
+    system: Backend = request.app.state.system
     return system
 
 
-SystemDep = Annotated[System, Depends(_system)]
+SystemDep = Annotated[Backend, Depends(_system)]
 
 
 @SECRETS.get("/apps/{app_id}/secrets", response_model=list[SecretListed], responses=_NOT_FOUND)

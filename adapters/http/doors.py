@@ -1,5 +1,5 @@
-"""The doors from outside: GitHub webhooks, and a deployment's status reports and log lines. Each stores before it
-answers."""
+"""The doors from outside: GitHub webhooks, and a deployment's status reports and log lines. Each keeps what it
+takes (`Backend.store`: the local inbox, or EventBridge on AWS) before it answers."""
 
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.github.webhooks import SignatureError, verify_signature
-from adapters.local.errors import ApiError, note_refusal
-from adapters.local.inbox import InboxClosedError
-from adapters.local.reports import Verdict, verdict
-from adapters.local.system import System, report_arrival
+from adapters.http.backend import Backend
+from adapters.http.errors import ApiError, internal_error, note_refusal
+from adapters.http.reports import Verdict, report_arrival, verdict
 from ports import Arrival, RuntimeReport
 from services.github import WebhookRejectedError
 from services.logs import InvalidLogsError, admit_logs
@@ -39,7 +38,7 @@ class GitHubWebhooks:
     in-process: 185 us for an accepted webhook in front, 225 us as a route), so it answers its errors itself.
     """
 
-    def __init__(self, system: System, app: ASGIApp) -> None:
+    def __init__(self, system: Backend, app: ASGIApp) -> None:
         self._system, self._app = system, app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -50,16 +49,14 @@ class GitHubWebhooks:
             if scope["method"] != "POST":
                 raise ApiError(405, f"{PATH} takes POST only, got {scope['method']}")
             headers = dict(scope["headers"])
-            body = await read_body(receive, headers.get(b"content-length"), self._system.settings.max_webhook_bytes)
-            status, answer = await _accept_webhook(self._system, headers, body)
+            body = await read_body(receive, headers.get(b"content-length"), self._system.max_webhook_bytes)
+            status, answer = await accept_webhook(self._system, headers, body)
         except ApiError as error:
             note_refusal(scope, f"{error.error}: {error.detail}")
             status, answer = error.status_code, {"error": error.error, "detail": error.detail}
         except Exception as error:  # nothing was stored: GitHub's redelivery (or the sender's retry) brings it back
-            log.exception("webhook not stored")
-            detail = f"{type(error).__name__}: {error}"
-            note_refusal(scope, f"internal_error: {detail}")
-            status, answer = 500, {"error": "internal_error", "detail": detail}
+            _, detail = internal_error(scope, error)
+            status, answer = 500, {"error": "internal_error", "detail": f"the webhook was not stored: {detail}"}
         content = orjson.dumps(answer)
         length = str(len(content)).encode()
         await send(
@@ -90,10 +87,12 @@ async def read_body(receive: Receive, declared: bytes | None, limit: int) -> byt
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def _accept_webhook(system: System, headers: dict[bytes, bytes], body: bytes) -> tuple[int, dict[str, Any]]:
+async def accept_webhook(system: Backend, headers: dict[bytes, bytes], body: bytes) -> tuple[int, dict[str, Any]]:
+    """The door's decision on one webhook (lower-case header names): (status, answer), or ApiError. The
+    console's sample webhooks go through here too."""
     signature = headers.get(b"x-hub-signature-256")
     try:
-        verify_signature(system.credentials.webhook_secret, body, signature.decode("latin-1") if signature else None)
+        verify_signature(system.webhook_secret, body, signature.decode("latin-1") if signature else None)
     except SignatureError as error:
         raise ApiError(401, str(error), "invalid_signature") from None
     event, delivery = (headers.get(b"x-github-event"), headers.get(b"x-github-delivery"))
@@ -117,7 +116,7 @@ async def _accept_webhook(system: System, headers: dict[bytes, bytes], body: byt
 
 async def runtime_report(request: Request) -> JSONResponse:
     """401 without the deployment's token, 400 malformed, 409 stale (recorded, not applied), 202 stored."""
-    system: System = request.app.state.system
+    system: Backend = request.app.state.system
     body = await read_body(request.receive, dict(request.scope["headers"]).get(b"content-length"), 1024 * 1024)
     try:
         report = read_report(body)
@@ -132,7 +131,7 @@ async def runtime_report(request: Request) -> JSONResponse:
         system.admit(arrival)
     except InvalidReportError as error:
         raise ApiError(400, str(error), "invalid_report") from None
-    judged = await run_in_threadpool(verdict, system.ports.environments, report)
+    judged = await run_in_threadpool(verdict, system.current_environments(), report)
     stored = await _store(system, arrival)
     if judged is Verdict.STALE:
         raise ApiError(
@@ -148,14 +147,14 @@ async def runtime_current(request: Request) -> JSONResponse:
     """`GET /runtime/reports?environment_id=&deployment_id=`: is this deployment still the environment's current
     one? 200 yes, 409 no (its agent stops once its successor runs), 401 without its token. Nothing is stored:
     a running agent asks every half minute."""
-    system: System = request.app.state.system
+    system: Backend = request.app.state.system
     environment_id = request.query_params.get("environment_id", "")
     deployment_id = request.query_params.get("deployment_id", "")
     token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not system.tokens.valid(environment_id, deployment_id, token):
         raise ApiError(401, "the token is not the one issued for this environment and deployment", "invalid_token")
     asked = RuntimeReport(environment_id, deployment_id, "running")
-    if await run_in_threadpool(verdict, system.ports.environments, asked) is Verdict.STALE:
+    if await run_in_threadpool(verdict, system.current_environments(), asked) is Verdict.STALE:
         raise ApiError(409, f"deployment {deployment_id} is not current", "stale_deployment")
     return JSONResponse({"environment_id": environment_id, "deployment_id": deployment_id, "current": True})
 
@@ -163,7 +162,7 @@ async def runtime_current(request: Request) -> JSONResponse:
 async def runtime_logs(request: Request) -> JSONResponse:
     """Log lines of a deployment: 401 without its token, 400 malformed, 409 when the deployment is no longer
     current (the agent stops), 202 stored."""
-    system: System = request.app.state.system
+    system: Backend = request.app.state.system
     body = await read_body(request.receive, dict(request.scope["headers"]).get(b"content-length"), 4 * 1024 * 1024)
     received = Arrival("logs", "-", "lines", body, "-", datetime.now(UTC))
     try:
@@ -173,7 +172,7 @@ async def runtime_logs(request: Request) -> JSONResponse:
     token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not system.tokens.valid(batch.environment_id, batch.deployment_id, token):
         raise ApiError(401, "the token is not the one issued for this environment and deployment", "invalid_token")
-    judged = await run_in_threadpool(verdict, system.ports.environments, batch)
+    judged = await run_in_threadpool(verdict, system.current_environments(), batch)
     if judged is Verdict.STALE:
         raise ApiError(409, f"deployment {batch.deployment_id} is not current: its lines are not kept", "stale_logs")
     batch_id = request.headers.get("idempotency-key") or f"log_{uuid.uuid4().hex}"
@@ -181,8 +180,5 @@ async def runtime_logs(request: Request) -> JSONResponse:
     return JSONResponse({"batch_id": batch_id, "accepted": stored}, status_code=202 if stored else 200)
 
 
-async def _store(system: System, arrival: Arrival) -> bool:
-    try:
-        return await system.inbox.accept(arrival)
-    except InboxClosedError:
-        raise ApiError(503, "wingcloud is shutting down; nothing was stored, send it again", "unavailable") from None
+async def _store(system: Backend, arrival: Arrival) -> bool:
+    return await system.store(arrival)

@@ -5,11 +5,15 @@ The reason of every refusal is also noted on the request's scope, so the request
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
+log = logging.getLogger("wingcloud.errors")
 REFUSAL = "wingcloud.refusal"  # scope key: "<code>: <detail>" of the error answered
 
 _CODES = {
@@ -21,6 +25,7 @@ _CODES = {
     413: "payload_too_large",
     422: "invalid",
     500: "internal_error",
+    501: "not_kept",
     503: "unavailable",
 }
 
@@ -48,6 +53,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, str(exc.detail), code)
 
 
+def internal_error(scope: Scope, exc: BaseException) -> tuple[str, str]:
+    """A reference for an unexpected error, logged with its traceback; the client gets the reference only
+    (an exception's text can hold paths, SQL or values: it stays in the server's log)."""
+    reference = f"err_{secrets.token_hex(6)}"
+    log.error("%s %s failed (%s)", scope.get("method"), scope.get("path"), reference, exc_info=exc)
+    note_refusal(scope, f"internal_error: {reference}: {type(exc).__name__}: {exc}")
+    return reference, f"internal error {reference}: the server's log has the details"
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
-    note_refusal(request.scope, f"internal_error: {type(exc).__name__}: {exc}")
-    return error_response(500, f"{type(exc).__name__}: {exc}")
+    _, detail = internal_error(request.scope, exc)
+    return error_response(500, detail)

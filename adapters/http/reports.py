@@ -11,21 +11,27 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import Enum
 
 from events.models import EnvironmentStatus
-from ports import Environments, FlyIO, LogBatch, MachineSpec, RuntimeReport
+from ports import Arrival, Environments, FlyIO, LogBatch, MachineSpec, RuntimeReport
+from ports.codec import to_json
 
 TOKEN_ENV, URL_ENV, LOGS_ENV = "WINGCLOUD_REPORT_TOKEN", "WINGCLOUD_REPORT_URL", "WINGCLOUD_LOGS_URL"
 
 
 class ReportTokens:
-    def __init__(self, key: bytes) -> None:
+    """`key`: the bytes, or how to get them when first needed (the ingress Lambda reads Secrets Manager)."""
+
+    def __init__(self, key: bytes | Callable[[], bytes]) -> None:
         self._key = key
 
     def issue(self, environment_id: str, deployment_id: str) -> str:
         message = f"{environment_id}\n{deployment_id}".encode()
-        return "rt1." + hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        key = self._key if isinstance(self._key, bytes) else self._key()
+        return "rt1." + hmac.new(key, message, hashlib.sha256).hexdigest()
 
     def valid(self, environment_id: str, deployment_id: str, token: str | None) -> bool:
         if not token:
@@ -71,3 +77,10 @@ class CredentialedFlyIO:
 
     def destroy_app(self, app_name: str) -> None:
         self._inner.destroy_app(app_name)
+
+
+def report_arrival(report: RuntimeReport, report_id: str, body: bytes | None = None) -> Arrival:
+    """A report as it arrives: correlated with what started its deployment (the runtime sends that id back),
+    or with its deployment."""
+    correlation_id = report.correlation_id or report.deployment_id
+    return Arrival("report", report_id, report.status, body or to_json(report), correlation_id, datetime.now(UTC))

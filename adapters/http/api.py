@@ -1,4 +1,4 @@
-"""The REST API under /api: apps, environments, secrets, logs, dead letters, traces, the timeline.
+"""The REST API under /api (the same routes on every backend): apps, environments, secrets, logs, dead letters, traces, the timeline.
 
 Routes are FastAPI path operations over pydantic models (`api_models`), so validation, the JSON shapes and
 the OpenAPI document at /api/openapi.json all come from one definition. The bearer token is checked by
@@ -13,8 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.security import HTTPBearer
 
-from adapters.local import outbox, views
-from adapters.local.api_models import (
+from adapters.http.api_models import (
     AppView,
     DeadLetterView,
     DeletedApp,
@@ -30,9 +29,10 @@ from adapters.local.api_models import (
     TimelineEntry,
     TraceView,
 )
-from adapters.local.api_secrets import SECRETS
-from adapters.local.errors import ApiError
-from adapters.local.system import System
+from adapters.http.api_secrets import SECRETS
+from adapters.http.api_stop import STOP
+from adapters.http.backend import Backend
+from adapters.http.errors import ApiError
 from services.api import UnknownEnvironmentError, request_redeploy
 from services.apps.commands import change_entrypoint, create_app, delete_app, list_apps
 from services.apps.validation import UnknownAppError
@@ -42,21 +42,21 @@ LOCAL_USER = "local"
 MAX_SEQ = 2**63 - 1  # SQLite's INTEGER: a larger `after` can never match, and must not overflow
 
 
-def the_system(request: Request) -> System:
-    system: System = request.app.state.system
+def the_system(request: Request) -> Backend:
+    system: Backend = request.app.state.system
     return system
 
 
-SystemDep = Annotated[System, Depends(the_system)]
+SystemDep = Annotated[Backend, Depends(the_system)]
 # Documents the bearer scheme in OpenAPI; `ApiAuth` enforces it, before FastAPI reads a body.
-_BEARER = Security(HTTPBearer(auto_error=False, description="The API token `wingcloud serve` printed"))
+BEARER = Security(HTTPBearer(auto_error=False, description="The API token `wingcloud serve` printed"))
 ERRORS = {
     401: {"model": ErrorView, "description": "Missing or wrong API token"},
     404: {"model": ErrorView, "description": "No such app, environment, dead letter or trace"},
     422: {"model": ErrorView, "description": "Invalid fields, each named with what it expects"},
 }
 
-router = APIRouter(prefix="/api", dependencies=[_BEARER], responses={401: ERRORS[401]})
+router = APIRouter(prefix="/api", dependencies=[BEARER], responses={401: ERRORS[401]})
 
 
 @router.post("/apps", status_code=201, response_model=AppView, responses={422: ERRORS[422]}, tags=["apps"])
@@ -160,7 +160,7 @@ def logs_route(environment_id: str, system: SystemDep) -> LogsView:
 @router.get("/dead-letters", response_model=list[DeadLetterView], tags=["operations"])
 def dead_letters_route(system: SystemDep) -> list[DeadLetterView]:
     """Deliveries that failed for good, with the error, waiting to be redriven."""
-    return [DeadLetterView(**letter) for letter in outbox.dead_letters(system.db.connection())]
+    return [DeadLetterView(**letter) for letter in system.dead_letters()]
 
 
 @router.post(
@@ -179,7 +179,7 @@ def redrive_route(letter_id: str, system: SystemDep) -> Redriven:
 @router.get("/trace/{correlation_id}", response_model=TraceView, responses={404: ERRORS[404]}, tags=["operations"])
 def trace_route(correlation_id: str, system: SystemDep) -> TraceView:
     """The causal tree of one webhook or request, and every delivery attempt it caused."""
-    found = views.trace_view(system.db.connection(), correlation_id)
+    found = system.trace(correlation_id)
     if found is None:
         raise ApiError(404, f"nothing was traced for correlation id {correlation_id!r}")
     return TraceView.model_validate(found)
@@ -192,7 +192,7 @@ def events_route(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[TimelineEntry]:
     """The event archive in publish order (the console's timeline)."""
-    return [TimelineEntry(**entry) for entry in views.timeline(system.db.connection(), after, limit)]
+    return [TimelineEntry(**entry) for entry in system.timeline(after, limit)]
 
 
 @router.get("/services", response_model=ServicesView, tags=["operations"])
@@ -206,7 +206,8 @@ def services_route(system: SystemDep) -> ServicesView:
         )
         for definition in system.services
     ]
-    return ServicesView(services=services, outside=system.outside.described)
+    return ServicesView(services=services, outside=system.described)
 
 
 router.include_router(SECRETS)
+router.include_router(STOP)

@@ -44,6 +44,8 @@ class NewApp(_Body):
     default_branch: StrictStr = Field(description="The branch production deploys", examples=["main"])
     entrypoint: StrictStr = Field("main.w", description="The Wing file to run, relative to the repository root")
     installation_id: StrictInt = Field(
+        ge=1,
+        le=2**63 - 1,
         description="The GitHub App installation that can read the repository (any positive number with the "
         "embedded GitHub)",
         examples=[1],
@@ -199,6 +201,7 @@ class TraceRecordView(BaseModel):
     target: str | None = Field(description="The rule (`<service>--<message>`) or the door (`<service>--<door>`)")
     attempt: int
     error: str | None
+    duration_ms: float | None = Field(None, description="How long a delivered or failed attempt took")
 
 
 class TraceView(BaseModel):
@@ -230,3 +233,10 @@ class ErrorView(BaseModel):
     error: str
     detail: str
     problems: list[Problem] | None = Field(None, description="Every invalid field of the request (422)")
+
+
+class StopAccepted(BaseModel):
+    """A stop was requested: the environment manager stops the environment (reason `manual`)."""
+
+    environment_id: str
+    stop: str = "requested"
