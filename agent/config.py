@@ -25,7 +25,8 @@ class AgentSettings(BaseSettings):
     correlation_id: str | None = Field(None, alias="WINGCLOUD_CORRELATION_ID")
     # Where to clone from: a URL or a path; default https://github.com/<repository>.git
     git_url: str | None = Field(None, alias="WINGCLOUD_GIT_URL")
-    git_token: str | None = Field(None, alias="WINGCLOUD_GIT_TOKEN")  # an installation token, for GitHub
+    git_token: str | None = Field(None, alias="WINGCLOUD_GIT_TOKEN")  # a short-lived token of the code host
+    git_user: str = Field("x-access-token", alias="WINGCLOUD_GIT_USER")  # who the token clones as (GitLab: oauth2)
     secret_names: str = Field("", alias="WINGCLOUD_SECRET_NAMES")  # comma-separated: the app's secrets in env
     # How users reach an endpoint: a template with {label} (a local proxy, fly.io's hostname); default: as served
     endpoint_url: str | None = Field(None, alias="WINGCLOUD_ENDPOINT_URL")

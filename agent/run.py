@@ -72,7 +72,7 @@ class Agent:
         self._status("deploying")
         try:
             app_dir = s.work_dir / "app"
-            source = steps.clone_source(s.repository, s.git_url, s.git_token)
+            source = steps.clone_source(s.repository, s.git_url, s.git_token, s.git_user)
             steps.checkout(source, s.sha, app_dir, self._deploy_line, shown=s.git_url or s.repository)
             self._write_env_file(app_dir)
             steps.install(app_dir, self._deploy_line)

@@ -61,12 +61,13 @@ def run(command: Sequence[str], cwd: Path, emit: Emit, *, env: dict[str, str] | 
         raise StepError(f"{what} failed (exit status {process.returncode}):\n" + "\n".join(tail))
 
 
-def clone_source(repository: str, git_url: str | None, token: str | None) -> str:
-    """Where to clone from: the given URL or path, else GitHub's HTTPS URL with the installation token."""
-    if git_url:
-        return git_url
-    credentials = f"x-access-token:{quote(token, safe='')}@" if token else ""
-    return f"https://{credentials}github.com/{repository}.git"
+def clone_source(repository: str, git_url: str | None, token: str | None, user: str = "x-access-token") -> str:
+    """Where to clone from: the given URL (an HTTPS one with the token in it) or path, else GitHub's HTTPS URL
+    with the installation token."""
+    url = git_url or f"https://github.com/{repository}.git"
+    if not token or not url.startswith("https://"):
+        return url
+    return f"https://{quote(user, safe='')}:{quote(token, safe='')}@{url.removeprefix('https://')}"
 
 
 def checkout(source: str, sha: str, into: Path, emit: Emit, *, shown: str) -> None:

@@ -157,21 +157,25 @@ class PullRequestOpened(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     delivery_id: Annotated[str, Field(max_length=100, min_length=1)]
     """
-    X-GitHub-Delivery of the webhook this event came from.
+    The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
     installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (at most what a signed 64-bit integer holds).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     title: Annotated[str, Field(max_length=1024)]
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
@@ -188,7 +192,7 @@ class PullRequestOpened(Event):
     """
     head_repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     is_fork: bool
     """
@@ -206,21 +210,25 @@ class PullRequestReopened(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     delivery_id: Annotated[str, Field(max_length=100, min_length=1)]
     """
-    X-GitHub-Delivery of the webhook this event came from.
+    The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
     installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (at most what a signed 64-bit integer holds).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     title: Annotated[str, Field(max_length=1024)]
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
@@ -237,7 +245,7 @@ class PullRequestReopened(Event):
     """
     head_repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     is_fork: bool
     """
@@ -255,21 +263,25 @@ class PullRequestSynchronized(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     delivery_id: Annotated[str, Field(max_length=100, min_length=1)]
     """
-    X-GitHub-Delivery of the webhook this event came from.
+    The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
     installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (at most what a signed 64-bit integer holds).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -294,21 +306,25 @@ class PullRequestClosed(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     delivery_id: Annotated[str, Field(max_length=100, min_length=1)]
     """
-    X-GitHub-Delivery of the webhook this event came from.
+    The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
     installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (at most what a signed 64-bit integer holds).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     head_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -330,17 +346,21 @@ class BranchPushed(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     delivery_id: Annotated[str, Field(max_length=100, min_length=1)]
     """
-    X-GitHub-Delivery of the webhook this event came from.
+    The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
     installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -368,13 +388,17 @@ class PullRequestCommentUpserted(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     pr_number: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    Pull request number in its repository (at most what a signed 64-bit integer holds).
+    Pull request number in its repository (a GitLab merge request's iid; at most what a signed 64-bit integer holds).
     """
     app_id: Annotated[str, Field(pattern="^app_[0-9a-z]+$")]
     """
@@ -396,11 +420,18 @@ class WebhookIgnored(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     delivery_id: Annotated[str, Field(max_length=100, min_length=1)]
     """
-    X-GitHub-Delivery of the webhook this event came from.
+    The id of the webhook delivery this event came from: X-GitHub-Delivery, or GitLab's Idempotency-Key (else X-Gitlab-Event-UUID).
     """
     github_event: Annotated[str, Field(max_length=100)]
+    """
+    The provider's name of the event: X-GitHub-Event (or X-Gitlab-Event). It keeps the name it had when GitHub was the only provider: renaming a field breaks its receivers (docs/decisions/0008-provider-neutral-events.md).
+    """
     action: Annotated[str | None, Field(max_length=100)]
     reason: Annotated[str, Field(max_length=500, min_length=1)]
 
@@ -414,6 +445,10 @@ class AppCreated(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     app_id: Annotated[str, Field(pattern="^app_[0-9a-z]+$")]
     """
     Id of a wing.cloud app.
@@ -428,7 +463,7 @@ class AppCreated(Event):
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     default_branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -440,7 +475,7 @@ class AppCreated(Event):
     """
     installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
 
 
@@ -459,7 +494,7 @@ class AppDeleted(Event):
     """
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
 
 
@@ -519,6 +554,10 @@ class EnvironmentCreated(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
     """
     Id of an environment.
@@ -530,7 +569,7 @@ class EnvironmentCreated(Event):
     type: EnvironmentType
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -556,6 +595,10 @@ class EnvironmentDeployRequested(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
     """
     Id of an environment.
@@ -567,7 +610,7 @@ class EnvironmentDeployRequested(Event):
     type: EnvironmentType
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -591,7 +634,7 @@ class EnvironmentDeployRequested(Event):
     """
     installation_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
     """
-    GitHub App installation id (at most what a signed 64-bit integer holds, as storage does).
+    The account wing.cloud acts through at the provider: the GitHub App installation id; for GitLab, the project id (at most what a signed 64-bit integer holds, as storage does).
     """
 
 
@@ -604,6 +647,10 @@ class EnvironmentStatusChanged(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
     """
     Id of an environment.
@@ -615,7 +662,7 @@ class EnvironmentStatusChanged(Event):
     type: EnvironmentType
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -649,6 +696,10 @@ class EnvironmentStopped(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
     """
     Id of an environment.
@@ -660,7 +711,7 @@ class EnvironmentStopped(Event):
     type: EnvironmentType
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     branch: Annotated[str, Field(max_length=255, min_length=1, pattern="^[^\\s~^:?*\\[\\\\]+$")]
     """
@@ -899,6 +950,10 @@ class EndpointsChanged(Event):
         extra="forbid",
     )
     metadata: EventMetadata | None = None
+    provider: Annotated[str, Field(pattern="^[a-z][a-z0-9-]{0,31}$")] = "github"
+    """
+    The code host of the repository an event is about: `github` or `gitlab`. An open name rather than an enum, so that adding a provider breaks no receiver (one that does not know it finds no app of it and does nothing); the API says which providers an app may name. Absent in events published before providers existed, which were all GitHub's, hence the default (docs/decisions/0008-provider-neutral-events.md).
+    """
     environment_id: Annotated[str, Field(pattern="^env_[0-9a-z]+$")]
     """
     Id of an environment.
@@ -910,7 +965,7 @@ class EndpointsChanged(Event):
     type: EnvironmentType
     repository: Annotated[str, Field(max_length=201, pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """
-    GitHub repository as owner/name.
+    The repository as owner/name (a GitLab project as group/project), unique within its provider.
     """
     pr_number: Annotated[int | None, Field(ge=1)]
     """

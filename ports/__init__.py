@@ -9,7 +9,19 @@ from typing import Any
 
 from events import Event
 from ports.edges import Arrival, Edge
-from ports.outside import DNS, BlobStore, Clock, FlyIO, FlyIOError, GitHub, Ids, KeyService
+from ports.outside import (
+    DNS,
+    BlobStore,
+    Clock,
+    CodeHost,
+    CodeHosts,
+    FlyIO,
+    FlyIOError,
+    GitHub,
+    Ids,
+    KeyService,
+    UnknownProviderError,
+)
 from ports.state import (
     Apps,
     Comments,
@@ -26,6 +38,7 @@ from ports.state import (
 from ports.values import (
     App,
     BranchHead,
+    CloneAccess,
     CommentRef,
     DnsEntry,
     DnsHost,
@@ -74,6 +87,11 @@ class Ports:
     usage: Usage
     settings: Settings = Settings()
 
+    @property
+    def code_hosts(self) -> CodeHosts:
+        """Every code host by provider name (what `provider` in apps and events names)."""
+        return CodeHosts({"github": self.github})
+
 
 Handler = Callable[[Any, Ports], Sequence[Event]]
 
@@ -96,6 +114,9 @@ __all__ = [
     "BlobStore",
     "BranchHead",
     "Clock",
+    "CloneAccess",
+    "CodeHost",
+    "CodeHosts",
     "CommentRef",
     "Comments",
     "DnsEntry",
@@ -126,6 +147,7 @@ __all__ = [
     "ServiceDefinition",
     "Settings",
     "StoredSecret",
+    "UnknownProviderError",
     "Usage",
     "UsageMark",
 ]

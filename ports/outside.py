@@ -1,11 +1,13 @@
-"""Ports to systems outside wing.cloud: GitHub, fly.io, DNS, KMS, blob storage, time and ids."""
+"""Ports to systems outside wing.cloud: code hosts (GitHub), fly.io, DNS, KMS, blob storage, time and ids."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from ports.values import BranchHead, CommentRef, DnsEntry, MachineSpec
+from ports.values import BranchHead, CloneAccess, CommentRef, DnsEntry, MachineSpec
 
 
 class FlyIOError(RuntimeError):
@@ -27,7 +29,50 @@ class Ids(Protocol):
         ...
 
 
-class GitHub(Protocol):
+class CodeHost(Protocol):
+    """A provider of git repositories (GitHub, GitLab): what creating an app and deploying a commit need of it,
+    whichever provider holds the repository. `installation_id` is the account wing.cloud acts through there."""
+
+    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
+        """The last commit of `branch`; None when the repository or the branch does not exist."""
+        ...
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        """The HTTPS URL a deployment clones `repository` from, and a short-lived token to clone it with."""
+        ...
+
+
+class UnknownProviderError(LookupError):
+    """No code host of this name is known; says which are."""
+
+    def __init__(self, provider: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"provider {provider!r} is not one of {', '.join(known)}")
+        self.provider = provider
+        self.known = known
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class CodeHosts:
+    """The code hosts by provider name (the `provider` of apps and events): the one place that maps a provider
+    to its client, so that the services that only read branches and clone (apps, runtime) name no provider."""
+
+    hosts: Mapping[str, CodeHost]
+
+    def get(self, provider: str) -> CodeHost:
+        """The code host of `provider`; raises UnknownProviderError naming the known ones."""
+        host = self.hosts.get(provider)
+        if host is None:
+            raise UnknownProviderError(provider, self.names())
+        return host
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.hosts))
+
+
+class GitHub(CodeHost, Protocol):
     """The GitHub App: installation-scoped REST calls."""
 
     def upsert_pull_request_comment(
@@ -38,10 +83,6 @@ class GitHub(Protocol):
 
     def update_webhook_url(self, url: str) -> None:
         """Point the App's webhook at `url` (the preflight side effect at start)."""
-        ...
-
-    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
-        """The last commit of `branch` (GET /repos/{owner}/{repo}/branches/{branch}); None when it does not exist."""
         ...
 
     def installation_token(self, installation_id: int) -> str:

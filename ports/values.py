@@ -20,6 +20,7 @@ class App:
     created_at: datetime
     last_commit_sha: str | None = None
     last_commit_message: str | None = None
+    provider: str = "github"  # the code host of `repository` (ports.CodeHosts); apps made before providers: GitHub
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Environment:
     test_results: tuple[TestResult, ...] = ()
     error_message: str | None = None
     fly_app_name: str | None = None
+    provider: str = "github"  # its app's code host, carried on every environment event
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,16 @@ class BranchHead:
 
     sha: str
     message: str | None = None
+
+
+@dataclass(frozen=True)
+class CloneAccess:
+    """How a deployment clones a repository: an HTTPS URL without credentials, and the user and short-lived
+    token to put in it (the token travels as a machine secret, never in an event or a machine's config)."""
+
+    url: str
+    username: str
+    token: str
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ports import BranchHead, CommentRef, DnsEntry, MachineSpec
+from ports import BranchHead, CloneAccess, CommentRef, DnsEntry, MachineSpec
 from sim.fakes.dns import FakeDNS
 from sim.fakes.flyio import FakeFlyIO
 from sim.fakes.github import FakeGitHub
@@ -92,6 +92,10 @@ class JournaledGitHub:
         """Not journaled: it changes nothing, and tokens never reach the journal."""
         with self._lock:
             return self.fake.installation_token(installation_id)
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        with self._lock:
+            return self.fake.clone_access(installation_id, repository)
 
 
 class JournaledFlyIO:

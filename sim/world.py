@@ -58,6 +58,7 @@ class WorldLike(Protocol):
         default_branch: str,
         entrypoint: str = "main.w",
         installation_id: int = 1,
+        provider: str = "github",
     ) -> App: ...
     def delete_app(self, app_id: str) -> None: ...
     def change_entrypoint(self, app_id: str, entrypoint: str) -> None: ...
@@ -139,9 +140,12 @@ class FrontDoor(ABC):
         default_branch: str,
         entrypoint: str = "main.w",
         installation_id: int = 1,
+        provider: str = "github",
     ) -> App:
         def work(ports: Ports) -> tuple[App, list[Event]]:
-            return apps.create_app(owner, name, repository, default_branch, entrypoint, installation_id, ports)
+            return apps.create_app(
+                owner, name, repository, default_branch, entrypoint, installation_id, ports, provider=provider
+            )
 
         return self._command("apps", work, self._new_request_id())
 

@@ -6,7 +6,10 @@ of envelopes, the per-service send/receive tuples and the schema bundle used for
 
 One deliberate transform before the generator sees the document: `metadata` is dropped from the `required`
 list of each event schema. The bus fills metadata on publish, so handlers construct events without it; the
-runtime validator still checks the untouched spec, where metadata is required.
+runtime validator still checks the untouched spec, where metadata is required. And a property with a
+`default` (added to a message already in use, docs/decisions/0008-provider-neutral-events.md) is marked
+required for the generator, which with `--use-default` then writes a plain field with its default rather than
+an optional one that would accept `None`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ GENERATOR_FLAGS = [
     "--extra-fields", "forbid",
     "--disable-timestamp",
     "--use-annotated",
+    "--use-default",
     "--field-constraints",
     "--use-standard-collections",
     "--use-union-operator",
@@ -76,8 +80,13 @@ def _generator_input(contract: Contract) -> dict[str, Any]:
     document = copy.deepcopy(contract.document)
     schemas = document["components"]["schemas"]
     for message in contract.messages.values():
-        required = schemas[message.schema_name].get("required", [])
-        schemas[message.schema_name]["required"] = [r for r in required if r != "metadata"]
+        schema = schemas[message.schema_name]
+        required = [r for r in schema.get("required", []) if r != "metadata"]
+        for name, prop in (schema.get("properties") or {}).items():
+            target = schemas.get(str(prop.get("$ref", "")).rsplit("/", 1)[-1], prop) if "$ref" in prop else prop
+            if "default" in prop or "default" in target:
+                required.append(name)  # with --use-default: a plain field with its default, never None
+        schema["required"] = required
     return document
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import jwt
 
-from ports.values import BranchHead, CommentRef
+from ports.values import BranchHead, CloneAccess, CommentRef
 
 API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -73,6 +73,11 @@ class GitHubAppClient:
         with self._lock:
             self._tokens[installation_id] = (str(data["token"]), expires)
         return str(data["token"])
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        """`https://github.com/<repository>.git` (or the Enterprise server's) with an installation token."""
+        web = "https://github.com" if self._base == API_URL else self._base.removesuffix("/api/v3")
+        return CloneAccess(f"{web}/{repository}.git", "x-access-token", self.installation_token(installation_id))
 
     def upsert_pull_request_comment(
         self, installation_id: int, repository: str, pr_number: int, marker: str, body: str

@@ -62,10 +62,11 @@ router = APIRouter(prefix="/api", dependencies=[BEARER], responses={401: ERRORS[
 
 @router.post("/apps", status_code=201, response_model=AppView, responses={422: ERRORS[422]}, tags=["apps"])
 def create_app_route(body: NewApp, system: SystemDep) -> AppView:
-    """Create an app bound to a GitHub repository; its production environment starts deploying."""
+    """Create an app bound to a repository (GitHub's unless `provider` names another code host); its production
+    environment starts deploying."""
     owner = body.owner or LOCAL_USER
     args = (owner, body.name, body.repository, body.default_branch, body.entrypoint, body.installation_id)
-    app = system.command("apps", lambda ports: create_app(*args, ports))
+    app = system.command("apps", lambda ports: create_app(*args, ports, provider=body.provider))
     return AppView.of(app)
 
 

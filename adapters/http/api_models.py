@@ -35,10 +35,12 @@ class _Body(BaseModel):
 
 
 class NewApp(_Body):
-    """An app bound to a GitHub repository; its production environment deploys the default branch."""
+    """An app bound to a repository (on GitHub unless `provider` says otherwise); its production environment
+    deploys the default branch."""
 
     name: StrictStr = Field(description="Unique per owner: letters, digits, '.', '_', '-'", examples=["hello"])
-    repository: StrictStr = Field(description="owner/repo on GitHub", examples=["acme/hello-wing"])
+    repository: StrictStr = Field(description="owner/repo at the provider", examples=["acme/hello-wing"])
+    provider: StrictStr = Field("github", description="The code host of the repository", examples=["github"])
     default_branch: StrictStr = Field(description="The branch production deploys", examples=["main"])
     entrypoint: StrictStr = Field("main.w", description="The Wing file to run, relative to the repository root")
     installation_id: StrictInt = Field(
@@ -76,6 +78,7 @@ class AppView(BaseModel):
     installation_id: int
     created_at: str
     last_commit_sha: str | None
+    provider: str
 
     last_commit_message: str | None
 
@@ -104,6 +107,7 @@ class TestResultView(BaseModel):
 class EnvironmentView(BaseModel):
     id: str
     app_id: str
+    provider: str
     type: str
     repository: str
     branch: str

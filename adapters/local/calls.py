@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ports import DNS, BranchHead, CommentRef, DnsEntry, FlyIO, GitHub, MachineSpec
+from ports import DNS, BranchHead, CloneAccess, CommentRef, DnsEntry, FlyIO, GitHub, MachineSpec
 
 T = TypeVar("T")
 KEEP = 5000  # calls kept; older ones are deleted as new ones come in
@@ -225,6 +225,15 @@ class RecordedGitHub:
             {"installation_id": installation_id},
             lambda: self.inner.installation_token(installation_id),
             lambda _: REDACTED,
+        )
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        return self._log.call(
+            "github",
+            "clone_access",
+            {"installation_id": installation_id, "repository": repository},
+            lambda: self.inner.clone_access(installation_id, repository),
+            lambda access: {"url": access.url, "username": access.username, "token": REDACTED},
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ports import BranchHead, CommentRef, GitHub
+from ports import BranchHead, CloneAccess, CommentRef, GitHub
 
 
 class RepositoryNotFoundError(LookupError):
@@ -81,3 +81,9 @@ class LocalReposGitHub:
 
     def installation_token(self, installation_id: int) -> str:
         return self._inner.installation_token(installation_id)
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        """The repository's folder on disk when there is one (no token is needed to read it)."""
+        access = self._inner.clone_access(installation_id, repository)
+        folder = self._repos.clone_url(repository)
+        return access if folder is None else CloneAccess(folder, access.username, access.token)

@@ -7,7 +7,13 @@ from dataclasses import replace
 
 from events import AppCreated, AppDeleted, AppEntrypointChanged, Event
 from ports import App, Ports
-from services.apps.validation import InvalidAppError, UnknownAppError, check_entrypoint, check_new_app
+from services.apps.validation import (
+    InvalidAppError,
+    UnknownAppError,
+    check_entrypoint,
+    check_new_app,
+    check_provider,
+)
 
 
 def create_app(
@@ -18,14 +24,16 @@ def create_app(
     entrypoint: str,
     installation_id: int,
     ports: Ports,
+    provider: str = "github",
 ) -> tuple[App, list[Event]]:
-    """A validated app bound to `repository`, starting at the last commit of its default branch."""
+    """A validated app bound to `repository` at `provider`, starting at the last commit of its default branch."""
     check_new_app(owner, name, repository, default_branch, entrypoint, installation_id)
+    host = check_provider(provider, ports.code_hosts)
     if any(app.owner == owner and app.name == name for app in ports.apps.list_all()):
         raise InvalidAppError("name", name, f"is already used by another app of {owner}")
-    head = ports.github.get_branch_head(installation_id, repository, default_branch)
+    head = host.get_branch_head(installation_id, repository, default_branch)
     if head is None:
-        raise InvalidAppError("default_branch", default_branch, f"does not exist in {repository}")
+        raise InvalidAppError("default_branch", default_branch, f"does not exist in {repository} on {provider}")
     app = App(
         id=ports.ids.new("app"),
         name=name,
@@ -37,6 +45,7 @@ def create_app(
         created_at=ports.clock.now(),
         last_commit_sha=head.sha,
         last_commit_message=head.message,
+        provider=provider,
     )
     ports.apps.put(app)
     return app, [_created(app)]
@@ -75,6 +84,7 @@ def _created(app: App) -> AppCreated:
         default_branch=app.default_branch,
         entrypoint=app.entrypoint,
         installation_id=app.installation_id,
+        provider=app.provider,
     )
 
 

@@ -12,7 +12,11 @@ def record_last_commit(event: BranchPushed, ports: Ports) -> list[Event]:
     """A push to an app's default branch becomes its last commit (once per sha)."""
     published: list[Event] = []
     for app in ports.apps.list_by_repository(event.repository):
-        if app.default_branch != event.branch or app.last_commit_sha == event.after_sha:
+        if (
+            app.provider != event.provider
+            or app.default_branch != event.branch
+            or app.last_commit_sha == event.after_sha
+        ):
             continue
         message = event.head_commit_message
         ports.apps.put(replace(app, last_commit_sha=event.after_sha, last_commit_message=message))

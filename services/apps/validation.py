@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ports import CodeHost, CodeHosts, UnknownProviderError
+
 NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 BRANCH = re.compile(r"^[^\s~^:?*\[\\]+$")
@@ -55,6 +57,14 @@ def check_entrypoint(entrypoint: str) -> None:
 def check_installation(installation_id: int) -> None:
     if isinstance(installation_id, bool) or not isinstance(installation_id, int) or installation_id < 1:
         raise InvalidAppError("installation_id", installation_id, "must be a positive integer")
+
+
+def check_provider(provider: str, hosts: CodeHosts) -> CodeHost:
+    """The code host of `provider`; raises InvalidAppError naming the providers there are."""
+    try:
+        return hosts.get(provider)
+    except UnknownProviderError as error:
+        raise InvalidAppError("provider", provider, f"is not one of {', '.join(error.known)}") from None
 
 
 def check_new_app(

@@ -51,6 +51,7 @@ def _changed(event: EnvironmentStatusChanged | EnvironmentStopped, records: list
     return EndpointsChanged(
         environment_id=event.environment_id,
         app_id=event.app_id,
+        provider=event.provider,
         type=event.type,
         repository=event.repository,
         pr_number=event.pr_number,

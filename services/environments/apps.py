@@ -6,6 +6,7 @@ from events import AppCreated, AppDeleted, AppEntrypointChanged, BranchPushed, E
 from events.models import EnvironmentType, StopReason
 from ports import Ports
 from services.environments import lifecycle, messages, rules
+from services.environments.directory import apps_of
 
 
 def open_production(event: AppCreated, ports: Ports) -> list[Event]:
@@ -40,7 +41,7 @@ def redeploy_with_new_entrypoint(event: AppEntrypointChanged, ports: Ports) -> l
 def route_push(event: BranchPushed, ports: Ports) -> list[Event]:
     """A push redeploys the environments of that branch that PUSH_ROUTING sends it to, once per sha."""
     published: list[Event] = []
-    for app in ports.apps.list_by_repository(event.repository):
+    for app in apps_of(event.provider, event.repository, ports):
         for env in ports.environments.list_by_app(app.id):
             if rules.push_redeploys(env, event.branch, event.after_sha):
                 published += lifecycle.deploy(env, app, event.after_sha, rules.Trigger.DEPLOY, ports)

@@ -43,6 +43,7 @@ def open_environment(
         title=title,
         deployment_id=ports.ids.new("dep"),
         deployed_sha=sha,
+        provider=app.provider,
     )
     if not ports.environments.create(env):
         return []

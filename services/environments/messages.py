@@ -20,6 +20,7 @@ class _Identity(TypedDict):
 
     environment_id: str
     app_id: str
+    provider: str
     type: EnvironmentType
     repository: str
     branch: str
@@ -30,6 +31,7 @@ def _identity(env: Environment) -> _Identity:
     return _Identity(
         environment_id=env.id,
         app_id=env.app_id,
+        provider=env.provider,
         type=env.type,
         repository=env.repository,
         branch=env.branch,

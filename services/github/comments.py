@@ -60,7 +60,12 @@ def refresh_comment(app_id: str, repository: str, pr_number: int | None, ports: 
     ports.comments.remember_poster(app_id, poster)
     return [
         PullRequestCommentUpserted(
-            repository=repository, pr_number=pr_number, app_id=app_id, comment_id=ref.id, created=ref.created
+            provider="github",
+            repository=repository,
+            pr_number=pr_number,
+            app_id=app_id,
+            comment_id=ref.id,
+            created=ref.created,
         )
     ]
 

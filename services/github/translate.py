@@ -23,6 +23,7 @@ from events import (
     WebhookIgnored,
 )
 
+PROVIDER = "github"  # the `provider` of every event this service publishes
 ZERO_SHA = "0" * 40
 HEADS, TAGS = "refs/heads/", "refs/tags/"
 PULL_REQUEST_ACTIONS = frozenset({"opened", "reopened", "synchronize", "closed"})
@@ -70,6 +71,7 @@ def _pull_request(delivery_id: str, payload: Mapping[str, Any]) -> Event:
     repository = str(_field(payload, where, "repository", "full_name"))
     pr = _field(payload, where, "pull_request")
     common = {
+        "provider": PROVIDER,
         "delivery_id": delivery_id,
         "installation_id": installation_id,
         "repository": repository,
@@ -115,6 +117,7 @@ def _push(delivery_id: str, payload: Mapping[str, Any]) -> Event:
     after_sha: str = _field(payload, where, "after")
     head_commit, pusher, sender = (_mapping(payload.get(key)) for key in ("head_commit", "pusher", "sender"))
     return BranchPushed(
+        provider=PROVIDER,
         delivery_id=delivery_id,
         installation_id=_installation_id(payload, where),
         repository=_field(payload, where, "repository", "full_name"),
@@ -151,6 +154,7 @@ def _field(node: Any, where: str, *path: str) -> Any:
 def _ignored(delivery_id: str, event_name: str, payload: Mapping[str, Any], reason: str) -> WebhookIgnored:
     action = payload.get("action")
     return WebhookIgnored(
+        provider=PROVIDER,
         delivery_id=delivery_id,
         github_event=event_name[:100],
         action=str(action)[:100] if action is not None else None,

@@ -12,9 +12,9 @@ from events import (
     RuntimeProvisioningFailed,
 )
 from events.models import EnvironmentStatus
-from ports import FlyIOError, MachineSpec, Ports, Settings
+from ports import CloneAccess, FlyIOError, MachineSpec, Ports, Settings
 
-# The secret that carries the installation token the machine clones with (a secret, so it is in no event,
+# The secret that carries the code host's token the machine clones with (a secret, so it is in no event,
 # no machine config and no record of fly.io's calls).
 GIT_TOKEN_SECRET = "WINGCLOUD_GIT_TOKEN"
 
@@ -25,7 +25,11 @@ def fly_app_name(environment_id: str) -> str:
 
 
 def machine_spec(
-    event: EnvironmentDeployRequested, app_name: str, secret_names: tuple[str, ...], settings: Settings
+    event: EnvironmentDeployRequested,
+    app_name: str,
+    secret_names: tuple[str, ...],
+    settings: Settings,
+    clone: CloneAccess,
 ) -> MachineSpec:
     """What fly.io runs for one deployment: the Wing runtime, told what to check out and where to report."""
     return MachineSpec(
@@ -34,6 +38,8 @@ def machine_spec(
         env={
             "GIT_REPO": event.repository,
             "GIT_SHA": event.sha,
+            "WINGCLOUD_GIT_URL": clone.url,
+            "WINGCLOUD_GIT_USER": clone.username,
             "ENTRYPOINT": event.entrypoint,
             "ENVIRONMENT_ID": event.environment_id,
             "DEPLOYMENT_ID": event.deployment_id,
@@ -48,19 +54,19 @@ def machine_spec(
 
 
 def provision_deployment(event: EnvironmentDeployRequested, ports: Ports) -> list[Event]:
-    """Start the deployment's machine with the secrets of its environment type and a GitHub token to clone
-    with; a 4xx from fly.io fails it, a failure to get the token is retried."""
+    """Start the deployment's machine with the secrets of its environment type and a token of its code host
+    to clone with; a 4xx from fly.io fails it, a failure to get the token is retried."""
     if ports.machines.destroyed(event.environment_id):
         return []  # the stop overtook this request: start nothing for a stopped environment
     if ports.machines.provisioned(event.deployment_id):
         return []  # this deployment's machine was started (or refused) already
     app_name = fly_app_name(event.environment_id)
     secrets = ports.secret_reader.read_for_deploy(event.app_id, event.type)
-    spec = machine_spec(event, app_name, tuple(sorted(secrets)), ports.settings)
-    git_token = ports.github.installation_token(event.installation_id)
+    clone = ports.code_hosts.get(event.provider).clone_access(event.installation_id, event.repository)
+    spec = machine_spec(event, app_name, tuple(sorted(secrets)), ports.settings, clone)
     try:
         ports.flyio.ensure_app(app_name)
-        ports.flyio.set_secrets(app_name, {**secrets, GIT_TOKEN_SECRET: git_token})
+        ports.flyio.set_secrets(app_name, {**secrets, GIT_TOKEN_SECRET: clone.token})
         machine_id = ports.flyio.run_machine(spec, idempotency_key=event.deployment_id)
     except FlyIOError as error:
         ports.machines.record_machine(event.deployment_id, None, environment_id=event.environment_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ports import BranchHead, CommentRef
+from ports import BranchHead, CloneAccess, CommentRef
 from sim.fakes._calls import Recorder
 
 
@@ -17,6 +17,10 @@ class FakeComment:
     pr_number: int
     marker: str
     body: str
+
+
+def clone_url(repository: str, web_url: str = "https://github.com") -> str:
+    return f"{web_url}/{repository}.git"
 
 
 class FakeGitHub(Recorder):
@@ -57,6 +61,9 @@ class FakeGitHub(Recorder):
     def installation_token(self, installation_id: int) -> str:
         self._record("installation_token", installation_id)  # the call, never the token
         return f"ghs_sim_{installation_id}"
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        return CloneAccess(clone_url(repository), "x-access-token", self.installation_token(installation_id))
 
     def comments_on(self, repository: str, pr_number: int) -> list[FakeComment]:
         """The comments on one pull request, oldest first."""

@@ -109,12 +109,12 @@ def test_a_widened_enum_breaks_receivers_still_on_the_old_spec(tmp_path: Path) -
 def test_an_added_required_field_breaks_new_receivers_of_what_old_senders_send(tmp_path: Path) -> None:
     def edit(d: dict[str, Any]) -> None:
         opened = _schemas(d)["PullRequestOpened"]
-        opened["properties"]["provider"] = {"type": "string", "enum": ["github", "gitlab"]}
-        opened["required"].append("provider")
+        opened["properties"]["origin"] = {"type": "string", "enum": ["github", "gitlab"]}
+        opened["required"].append("origin")
 
     found = _one(_findings(tmp_path, edit))
-    assert (found.pointer, found.verdict, found.compatibility) == ("/properties/provider", BREAKING, "forward")
-    assert found.what == "added required field 'provider'"
+    assert (found.pointer, found.verdict, found.compatibility) == ("/properties/origin", BREAKING, "forward")
+    assert found.what == "added required field 'origin'"
     assert "senders still on the old code (github) send, and archived ones replayed" in found.why
 
 
@@ -122,22 +122,22 @@ def test_an_added_optional_field_is_fully_compatible_because_receivers_drop_what
     tmp_path: Path,
 ) -> None:
     def edit(d: dict[str, Any]) -> None:
-        _schemas(d)["PullRequestOpened"]["properties"]["provider"] = {"type": "string"}
+        _schemas(d)["PullRequestOpened"]["properties"]["origin"] = {"type": "string"}
 
     found = _one(_findings(tmp_path, edit))
-    assert (found.verdict, found.compatibility, found.what) == (COMPATIBLE, "full", "added optional field 'provider'")
+    assert (found.verdict, found.compatibility, found.what) == (COMPATIBLE, "full", "added optional field 'origin'")
 
 
 def test_an_optional_field_becoming_required_breaks_backward(tmp_path: Path) -> None:
     def base(d: dict[str, Any]) -> None:
-        _schemas(d)["PullRequestOpened"]["properties"]["provider"] = {"type": "string"}
+        _schemas(d)["PullRequestOpened"]["properties"]["origin"] = {"type": "string"}
 
     def edit(d: dict[str, Any]) -> None:
         base(d)
-        _schemas(d)["PullRequestOpened"]["required"].append("provider")
+        _schemas(d)["PullRequestOpened"]["required"].append("origin")
 
     found = _one(_findings(tmp_path, edit, base))
-    assert (found.what, found.compatibility) == ("field 'provider' became required", "forward")
+    assert (found.what, found.compatibility) == ("field 'origin' became required", "forward")
 
 
 @pytest.mark.parametrize(
@@ -303,28 +303,26 @@ def test_removing_the_last_sender_of_a_received_message_breaks_its_receivers(tmp
 
 
 def test_a_content_filter_on_a_field_old_events_may_lack_breaks_and_on_a_required_one_does_not(tmp_path: Path) -> None:
-    def on_provider(d: dict[str, Any]) -> None:
-        _schemas(d)["EnvironmentStopped"]["properties"]["provider"] = {"type": "string"}
-        d["operations"]["github.onEnvironmentStopped"]["x-eventbridge-pattern"] = {
-            "detail": {"type": ["preview"], "provider": ["github"]}
-        }
+    def on_origin(d: dict[str, Any]) -> None:
+        _schemas(d)["EnvironmentStopped"]["properties"]["origin"] = {"type": "string"}
+        d["operations"]["github.onEnvironmentStopped"]["x-eventbridge-pattern"]["detail"]["origin"] = ["github"]
 
-    verdicts = {f.what: (f.verdict, f.pointer) for f in _findings(tmp_path, on_provider)}
+    verdicts = {f.what: (f.verdict, f.pointer) for f in _findings(tmp_path, on_origin)}
     assert verdicts == {
-        "added optional field 'provider'": (COMPATIBLE, "/properties/provider"),
-        "github's content filter now tests detail.provider": (
+        "added optional field 'origin'": (COMPATIBLE, "/properties/origin"),
+        "github's content filter now tests detail.origin": (
             BREAKING,
             "/operations/github.onEnvironmentStopped/x-eventbridge-pattern",
         ),
     }
 
-    def on_provider_or_absent(d: dict[str, Any]) -> None:
-        on_provider(d)  # old events carry no provider: matching its absence keeps them coming
-        d["operations"]["github.onEnvironmentStopped"]["x-eventbridge-pattern"]["detail"]["provider"].append(
+    def on_origin_or_absent(d: dict[str, Any]) -> None:
+        on_origin(d)  # old events carry no origin: matching its absence keeps them coming
+        d["operations"]["github.onEnvironmentStopped"]["x-eventbridge-pattern"]["detail"]["origin"].append(
             {"exists": False}
         )
 
-    assert {f.verdict for f in _findings(tmp_path, on_provider_or_absent)} == {COMPATIBLE}
+    assert {f.verdict for f in _findings(tmp_path, on_origin_or_absent)} == {COMPATIBLE}
 
     def on_reason(d: dict[str, Any]) -> None:
         d["operations"]["github.onEnvironmentStopped"]["x-eventbridge-pattern"] = {

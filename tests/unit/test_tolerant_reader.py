@@ -46,7 +46,7 @@ def _status_changed_with_endpoint() -> dict[str, Any]:
 def test_known_drops_unknown_properties_at_the_top_in_nested_objects_and_in_array_items() -> None:
     detail = _status_changed_with_endpoint()
     newer = copy.deepcopy(detail)
-    newer["provider"] = "gitlab"
+    newer["origin"] = "gitlab"
     newer["metadata"]["tenant"] = "t1"
     newer["endpoints"][0]["region"] = "fra"
 
@@ -60,7 +60,7 @@ def test_known_returns_the_same_object_when_nothing_is_unknown() -> None:
 
 def test_a_receiver_reads_an_event_with_a_field_its_spec_does_not_name_as_the_event_without_it() -> None:
     detail = _status_changed_with_endpoint()
-    newer = {**copy.deepcopy(detail), "provider": "gitlab"}
+    newer = {**copy.deepcopy(detail), "origin": "gitlab"}
     newer["endpoints"][0]["region"] = "fra"
 
     read = _envelope("EnvironmentStatusChanged", newer).event()
@@ -71,16 +71,16 @@ def test_a_receiver_reads_an_event_with_a_field_its_spec_does_not_name_as_the_ev
 
 
 def test_a_receiver_still_refuses_a_known_field_that_breaks_the_spec() -> None:
-    detail = {**_example("EnvironmentStatusChanged"), "provider": "gitlab", "status": "sleeping"}
+    detail = {**_example("EnvironmentStatusChanged"), "origin": "gitlab", "status": "sleeping"}
 
     with pytest.raises(InvalidEventError, match=r"detail\.status: 'sleeping' is not one of"):
         _envelope("EnvironmentStatusChanged", detail).event()
 
 
 def test_a_sender_may_not_publish_a_field_the_spec_does_not_name() -> None:
-    detail = {**_example("EnvironmentStatusChanged"), "provider": "gitlab"}
+    detail = {**_example("EnvironmentStatusChanged"), "origin": "gitlab"}
 
-    with pytest.raises(InvalidEventError, match=r"Additional properties are not allowed \('provider' was unexpected\)"):
+    with pytest.raises(InvalidEventError, match=r"Additional properties are not allowed \('origin' was unexpected\)"):
         _envelope("EnvironmentStatusChanged", detail).check_sent()
 
 

@@ -59,6 +59,14 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     ("report", "A status callback of a deployment's runtime agent, through the report door."),
     ("app", "A repository bound to wing.cloud by a user, with its default branch and entrypoint."),
+    (
+        "provider",
+        "The code host of an app's repository, named in apps and events: `github` or `gitlab` (`ports.CodeHosts`).",
+    ),
+    (
+        "pull request",
+        "A proposed change from a head branch: GitHub's pull request, or GitLab's merge request (by iid).",
+    ),
     ("environment", "One running copy of an app: production (the default branch) or a preview (a pull request)."),
     ("deployment", "One attempt to run an environment at a commit; reports of any other deployment are fenced out."),
     (

@@ -19,6 +19,10 @@ from spec.contract import Contract, source_of
 FILTERED_VALUES: dict[str, list[Any]] = {
     "type": [*(t.value for t in EnvironmentType), None, "Preview", ["preview", "x"], ["production"], [], 1, True],
     "status": [*(s.value for s in EnvironmentStatus), None, "RUNNING", ["running"], ["error", "running"], {}],
+    # no empty array: the github rules match provider ["github", {"exists": false}], and whether exists:false
+    # matches [] is documented nowhere (moto says no, our engine yes); the schema makes provider a string, so
+    # the publisher refuses [] before any rule sees it (tests/unit/test_provider_neutral.py)
+    "provider": ["github", "gitlab", None, "GitHub", ["github"], ["gitlab", "github"], ["gitlab"], 1],
 }
 MISSING = object()
 
