@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is need
 ADDED_REQUIRED = (
     "          description: True when the head branch lives in another repository.\n",
     "          description: True when the head branch lives in another repository.\n"
-    "        provider:\n          type: string\n",
+    "        origin:\n          type: string\n",
 )
 
 
@@ -47,7 +47,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert optional != real
     _commit(root, optional, "an optional field")
     required = optional.replace(
-        "      - is_fork\n      - sender_login\n", "      - is_fork\n      - sender_login\n      - provider\n", 1
+        "      - is_fork\n      - sender_login\n", "      - is_fork\n      - sender_login\n      - origin\n", 1
     )
     assert required != optional
     _commit(root, required, "the field becomes required")
@@ -69,7 +69,7 @@ def test_a_revision_against_the_working_file_exits_1_with_one_line_per_break(rep
     lines = output.splitlines()
     assert len(lines) == 2, output
     assert lines[0].startswith(
-        "breaking   PullRequestOpened /properties/provider [forward]: added required field 'provider'; "
+        "breaking   PullRequestOpened /properties/origin [forward]: added required field 'origin'; "
     )
     assert "receivers on the new code (environments, notifications) refuse events" in lines[0]
     assert lines[1].startswith("main (") and lines[1].endswith("BREAKING (1 change(s): 1 breaking)")
@@ -82,7 +82,7 @@ def test_relative_revisions_and_rev_colon_path(repo: Path) -> None:
 
     code, output = _run("diff", "feature~1:spec/asyncapi.yaml", "HEAD")
     assert code == 1
-    assert "field 'provider' became required" in output
+    assert "field 'origin' became required" in output
 
 
 def test_a_spec_against_itself_exits_0(repo: Path) -> None:
@@ -99,7 +99,7 @@ def test_files_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     code, output = _run("diff", "old.yaml", str(tmp_path / "new.yaml"))
 
     assert code == 0
-    assert output.startswith("compatible PullRequestOpened /properties/provider [full]")
+    assert output.startswith("compatible PullRequestOpened /properties/origin [full]")
 
     code, output = _run("diff", "old.yaml", "missing.yaml")
     assert (code, output) == (
@@ -133,7 +133,7 @@ def test_the_gate_compares_with_the_merge_base_with_main(repo: Path) -> None:
     code, output = _run("gate")
     assert code == 1
     assert output.startswith("comparing spec/asyncapi.yaml with the merge base with main (")
-    assert "added required field 'provider'" in output
+    assert "added required field 'origin'" in output
 
     _git(repo, "checkout", "-q", "main")
     code, output = _run("gate")
