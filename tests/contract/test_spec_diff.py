@@ -94,7 +94,7 @@ def test_a_narrowed_enum_in_a_shared_component_breaks_new_receivers_of_every_mes
         "forward",
     )
     assert found.what == 'enum narrowed: removed "stale-preview" (in #/components/schemas/StopReason)'
-    assert "receivers on the new code (endpoints, github, logs, notifications, runtime) refuse" in found.why
+    assert "receivers on the new code (endpoints, github, logs, notifications, runtime, usage) refuse" in found.why
 
 
 def test_a_widened_enum_breaks_receivers_still_on_the_old_spec(tmp_path: Path) -> None:
