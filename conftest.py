@@ -19,11 +19,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    for marker in item.iter_markers("needs_tool"):
-        for name in marker.args:
-            if tools.find(name) is None:
-                pytest.skip(str(tools.MissingToolError(name)))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A skip mark (not pytest.skip in a hook) so the summary names each skipped test, not this file's line
+    missing = {name: tools.find(name) is None for name in tools.TOOLS}
+    for item in items:
+        for marker in item.iter_markers("needs_tool"):
+            for name in marker.args:
+                if missing[name]:
+                    item.add_marker(pytest.mark.skip(reason=str(tools.MissingToolError(name))))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -32,5 +35,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     if report.skipped and os.environ.get(NO_SKIPS) == "1" and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
         report.outcome = "failed"
         report.longrepr = f"skipped, and CI runs every test ({NO_SKIPS}=1): {reason}"

@@ -82,7 +82,7 @@ def world(backend: Callable[..., WorldLike], chaos: ChaosConfig | None) -> Itera
 
 
 @dataclass
-class Outcome:
+class EdgeAnswer:
     """What an edge call answered: nothing, or the error the API/webhook endpoint would turn into a 4xx."""
 
     correlation_id: str | None = None
@@ -90,9 +90,9 @@ class Outcome:
 
 
 @pytest.fixture
-def outcome() -> Outcome:
-    """Replaced by the steps that call an edge (`target_fixture="outcome"`)."""
-    return Outcome()
+def answer() -> EdgeAnswer:
+    """Replaced by the steps that call an edge (`target_fixture="answer"`)."""
+    return EdgeAnswer()
 
 
 def deliver(world: WorldLike, fixture: str, body: bytes | None = None, delivery_id: str | None = None) -> str:
@@ -132,10 +132,10 @@ def refuse_next_machine(world: WorldLike, message: str) -> None:
     world.flyio.refuse_with = message
 
 
-@given(parsers.parse('the webhook "{fixture}" was delivered'), target_fixture="outcome")
-def webhook_was_delivered(world: WorldLike, fixture: str) -> Outcome:
+@given(parsers.parse('the webhook "{fixture}" was delivered'), target_fixture="answer")
+def webhook_was_delivered(world: WorldLike, fixture: str) -> EdgeAnswer:
     """A recorded delivery, processed."""
-    return Outcome(deliver(world, fixture))
+    return EdgeAnswer(deliver(world, fixture))
 
 
 def derived_pull_request(action: str, number: int, branch: str, sha: str) -> bytes:
@@ -148,16 +148,18 @@ def derived_pull_request(action: str, number: int, branch: str, sha: str) -> byt
     return q.as_body(payload)
 
 
-@given(parsers.parse("pull request #{number:d} was opened from branch {branch} at {sha}"), target_fixture="outcome")
-def pull_request_opened_at(world: WorldLike, number: int, branch: str, sha: str) -> Outcome:
+@given(parsers.parse("pull request #{number:d} was opened from branch {branch} at {sha}"), target_fixture="answer")
+def pull_request_opened_at(world: WorldLike, number: int, branch: str, sha: str) -> EdgeAnswer:
     """A derived `opened` delivery for another pull request, branch or commit."""
-    return Outcome(deliver(world, "pull_request.opened.json", derived_pull_request("opened", number, branch, sha)))
+    return EdgeAnswer(deliver(world, "pull_request.opened.json", derived_pull_request("opened", number, branch, sha)))
 
 
-@given(parsers.parse("pull request #{number:d} was reopened from branch {branch} at {sha}"), target_fixture="outcome")
-def pull_request_reopened_at(world: WorldLike, number: int, branch: str, sha: str) -> Outcome:
+@given(parsers.parse("pull request #{number:d} was reopened from branch {branch} at {sha}"), target_fixture="answer")
+def pull_request_reopened_at(world: WorldLike, number: int, branch: str, sha: str) -> EdgeAnswer:
     """A derived `reopened` delivery for another pull request, branch or commit."""
-    return Outcome(deliver(world, "pull_request.reopened.json", derived_pull_request("reopened", number, branch, sha)))
+    return EdgeAnswer(
+        deliver(world, "pull_request.reopened.json", derived_pull_request("reopened", number, branch, sha))
+    )
 
 
 @given(parsers.parse("{days:d} days passed"))
@@ -169,22 +171,22 @@ def days_passed(world: WorldLike, days: int) -> None:
 # --- When -----------------------------------------------------------------------------------------------
 
 
-@when(parsers.parse('the webhook "{fixture}" is delivered'), target_fixture="outcome")
-def webhook_is_delivered(world: WorldLike, fixture: str) -> Outcome:
+@when(parsers.parse('the webhook "{fixture}" is delivered'), target_fixture="answer")
+def webhook_is_delivered(world: WorldLike, fixture: str) -> EdgeAnswer:
     """A recorded delivery, processed."""
-    return Outcome(deliver(world, fixture))
+    return EdgeAnswer(deliver(world, fixture))
 
 
-@when(parsers.parse('the webhook "{fixture}" is delivered as "{delivery_id}"'), target_fixture="outcome")
-def webhook_delivered_as(world: WorldLike, fixture: str, delivery_id: str) -> Outcome:
+@when(parsers.parse('the webhook "{fixture}" is delivered as "{delivery_id}"'), target_fixture="answer")
+def webhook_delivered_as(world: WorldLike, fixture: str, delivery_id: str) -> EdgeAnswer:
     """A recorded delivery under a given X-GitHub-Delivery (GitHub reuses it for redeliveries)."""
-    return Outcome(deliver(world, fixture, delivery_id=delivery_id))
+    return EdgeAnswer(deliver(world, fixture, delivery_id=delivery_id))
 
 
-@when(parsers.parse('the webhook "{fixture}" is delivered under another delivery id'), target_fixture="outcome")
-def webhook_delivered_again(world: WorldLike, fixture: str) -> Outcome:
+@when(parsers.parse('the webhook "{fixture}" is delivered under another delivery id'), target_fixture="answer")
+def webhook_delivered_again(world: WorldLike, fixture: str) -> EdgeAnswer:
     """The same body again, as a new delivery."""
-    return Outcome(deliver(world, fixture))
+    return EdgeAnswer(deliver(world, fixture))
 
 
 @when(parsers.parse("{days:d} days pass"))
@@ -235,24 +237,24 @@ def no_environments(world: WorldLike) -> None:
 
 
 @then(parsers.parse("the delivery caused {detail_types}"))
-def delivery_caused(world: WorldLike, outcome: Outcome, detail_types: str) -> None:
+def delivery_caused(world: WorldLike, answer: EdgeAnswer, detail_types: str) -> None:
     """Each of these events was published under the delivery's correlation id (siblings run in any order)."""
-    published = q.caused_by(world, str(outcome.correlation_id))
+    published = q.caused_by(world, str(answer.correlation_id))
     missing = [t.strip() for t in detail_types.split(",") if t.strip() not in published]
     assert not missing, (missing, published)
 
 
 @then("the delivery published only WebhookIgnored")
-def caused_only_ignored(world: WorldLike, outcome: Outcome) -> None:
+def caused_only_ignored(world: WorldLike, answer: EdgeAnswer) -> None:
     """An ignored delivery publishes its reason and nothing else."""
-    assert q.caused_by(world, str(outcome.correlation_id)) == ["WebhookIgnored"]
+    assert q.caused_by(world, str(answer.correlation_id)) == ["WebhookIgnored"]
 
 
 @then(parsers.parse('the delivery was ignored because "{reason}"'))
-def ignored_because(world: WorldLike, outcome: Outcome, reason: str) -> None:
+def ignored_because(world: WorldLike, answer: EdgeAnswer, reason: str) -> None:
     """WebhookIgnored says why."""
     [ignored] = [
-        d for d in q.details(world, "WebhookIgnored") if d["metadata"]["correlation_id"] == outcome.correlation_id
+        d for d in q.details(world, "WebhookIgnored") if d["metadata"]["correlation_id"] == answer.correlation_id
     ]
     assert reason in ignored["reason"], ignored["reason"]
 

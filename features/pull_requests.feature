@@ -1,7 +1,7 @@
 Feature: Pull requests get preview environments
   Every app bound to a repository gets one preview per pull request, for its head branch. Synchronize
   redeploys the live previews of that pull request; closing stops them. Payloads are GitHub's recorded
-  deliveries (../shared/fixtures/github); a derived payload says so in its step.
+  deliveries (tests/fixtures/github); a derived payload says so in its step.
 
   Background:
     Given the repository Codertocat/Hello-World has master at f95f852bd8fca8fcc58a9a2d6c842781e32a215e

@@ -6,7 +6,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from events.models import EnvironmentStatus
 from features import queries as q
-from features.conftest import Outcome, deliver
+from features.conftest import EdgeAnswer, deliver
 from ports import Environment, MachineSpec
 from services.apps import InvalidAppError
 from sim.world import WorldLike
@@ -31,14 +31,14 @@ def create_the_app(world: WorldLike, name: str, repository: str, entrypoint: str
     world.run()
 
 
-@when(parsers.parse('codertocat creates an app with {field} "{value}"'), target_fixture="outcome")
-def create_an_invalid_app(world: WorldLike, field: str, value: str) -> Outcome:
+@when(parsers.parse('codertocat creates an app with {field} "{value}"'), target_fixture="answer")
+def create_an_invalid_app(world: WorldLike, field: str, value: str) -> EdgeAnswer:
     """An app with one field changed from a valid one."""
     try:
         world.create_app(**{**VALID, field: value})  # type: ignore[arg-type]
     except InvalidAppError as error:
-        return Outcome(error=error)
-    return Outcome()
+        return EdgeAnswer(error=error)
+    return EdgeAnswer()
 
 
 @when(parsers.parse('the app "{name}" is deleted'))
@@ -56,10 +56,10 @@ def change_the_entrypoint(world: WorldLike, name: str, entrypoint: str) -> None:
 
 
 @then(parsers.parse("the app is refused because of its {field}"))
-def refused_because_of(outcome: Outcome, field: str) -> None:
+def refused_because_of(answer: EdgeAnswer, field: str) -> None:
     """InvalidAppError names the field."""
-    assert isinstance(outcome.error, InvalidAppError), outcome
-    assert outcome.error.field == field and str(outcome.error).startswith(f"{field}: ")
+    assert isinstance(answer.error, InvalidAppError), answer
+    assert answer.error.field == field and str(answer.error).startswith(f"{field}: ")
 
 
 @then("there are no apps")

@@ -6,7 +6,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 
 from events.models import Endpoint, EnvironmentStatus
 from features import queries as q
-from features.conftest import Outcome, deliver
+from features.conftest import EdgeAnswer, deliver
 from ports import RuntimeReport
 from services.api import RedeployRefusedError, StopRefusedError
 from sim.fakes import RuntimeScript
@@ -21,22 +21,22 @@ def fly_app(environment_id: str) -> str:
     return "wc-" + environment_id.replace("_", "-")
 
 
-def redeploy(world: WorldLike, name: str, pr: int) -> Outcome:
+def redeploy(world: WorldLike, name: str, pr: int) -> EdgeAnswer:
     try:
         world.request_redeploy(q.latest_preview(world, name, pr).id, "codertocat")
     except RedeployRefusedError as error:
-        return Outcome(error=error)
+        return EdgeAnswer(error=error)
     world.run()
-    return Outcome()
+    return EdgeAnswer()
 
 
-def stop(world: WorldLike, name: str, pr: int) -> Outcome:
+def stop(world: WorldLike, name: str, pr: int) -> EdgeAnswer:
     try:
         world.request_stop(q.latest_preview(world, name, pr).id, "codertocat")
     except StopRefusedError as error:
-        return Outcome(error=error)
+        return EdgeAnswer(error=error)
     world.run()
-    return Outcome()
+    return EdgeAnswer()
 
 
 def running_report(world: WorldLike, environment_id: str, deployment_id: str) -> RuntimeReport:
@@ -56,18 +56,18 @@ def asked_to_redeploy(world: WorldLike, name: str, pr: int) -> None:
 
 @when(
     parsers.parse('codertocat asks to redeploy the preview of "{name}" for pull request #{pr:d}'),
-    target_fixture="outcome",
+    target_fixture="answer",
 )
-def asks_to_redeploy(world: WorldLike, name: str, pr: int) -> Outcome:
+def asks_to_redeploy(world: WorldLike, name: str, pr: int) -> EdgeAnswer:
     """Through the API: accepted (then everything settles) or refused at once."""
     return redeploy(world, name, pr)
 
 
 @when(
     parsers.parse('codertocat asks to stop the preview of "{name}" for pull request #{pr:d}'),
-    target_fixture="outcome",
+    target_fixture="answer",
 )
-def asks_to_stop(world: WorldLike, name: str, pr: int) -> Outcome:
+def asks_to_stop(world: WorldLike, name: str, pr: int) -> EdgeAnswer:
     """Through the API: accepted (then everything settles) or refused at once."""
     return stop(world, name, pr)
 
@@ -221,18 +221,18 @@ def in_error(world: WorldLike, name: str, pr: int, message: str) -> None:
 
 
 @then(parsers.parse("the redeploy is refused because the preview is {status}"))
-def redeploy_refused(world: WorldLike, outcome: Outcome, status: str) -> None:
+def redeploy_refused(world: WorldLike, answer: EdgeAnswer, status: str) -> None:
     """The API answers at once, naming the status; nothing is published."""
-    assert isinstance(outcome.error, RedeployRefusedError), outcome
-    assert outcome.error.status == EnvironmentStatus(status) and f"is {status};" in str(outcome.error)
+    assert isinstance(answer.error, RedeployRefusedError), answer
+    assert answer.error.status == EnvironmentStatus(status) and f"is {status};" in str(answer.error)
     assert world.events("EnvironmentRedeployRequested") == []
 
 
 @then(parsers.parse("the stop is refused because the preview is {status}"))
-def stop_refused(world: WorldLike, outcome: Outcome, status: str) -> None:
+def stop_refused(world: WorldLike, answer: EdgeAnswer, status: str) -> None:
     """The API answers at once, naming the status; nothing is published."""
-    assert isinstance(outcome.error, StopRefusedError), outcome
-    assert outcome.error.status == EnvironmentStatus(status) and f"is {status};" in str(outcome.error)
+    assert isinstance(answer.error, StopRefusedError), answer
+    assert answer.error.status == EnvironmentStatus(status) and f"is {status};" in str(answer.error)
     assert world.events("EnvironmentStopRequested") == []
 
 
@@ -243,8 +243,8 @@ def still_first_deployment(world: WorldLike, name: str, pr: int) -> None:
     assert q.deployments_of(world, env.id) == [env.deployment_id]
 
 
-@when(parsers.parse("the branch {branch} of {repository} is deleted"), target_fixture="outcome")
-def branch_deleted_now(world: WorldLike, branch: str, repository: str) -> Outcome:
+@when(parsers.parse("the branch {branch} of {repository} is deleted"), target_fixture="answer")
+def branch_deleted_now(world: WorldLike, branch: str, repository: str) -> EdgeAnswer:
     """The push that deletes a branch (push.feature's step, here before the runtime has reported)."""
     from features.test_push import branch_deleted
 

@@ -8,20 +8,20 @@ from pytest_bdd import parsers, scenarios, then, when
 
 from events.models import EnvironmentStatus
 from features import queries as q
-from features.conftest import Outcome, deliver
+from features.conftest import EdgeAnswer, deliver
 from sim.world import WorldLike
 
 scenarios("pull_requests.feature")
 
 
-@when(parsers.parse("pull request #{number:d} is opened from the fork {fork}"), target_fixture="outcome")
-def fork_pull_request(world: WorldLike, number: int, fork: str) -> Outcome:
+@when(parsers.parse("pull request #{number:d} is opened from the fork {fork}"), target_fixture="answer")
+def fork_pull_request(world: WorldLike, number: int, fork: str) -> EdgeAnswer:
     """DERIVED from pull_request.opened.json: the head branch lives in `fork`."""
     payload = q.fixture_json("pull_request.opened.json")
     payload["pull_request"]["head"]["repo"]["full_name"] = fork
     payload["pull_request"]["head"]["repo"]["owner"]["login"] = fork.split("/")[0]
     payload["pull_request"]["head"]["label"] = f"{fork.split('/')[0]}:{payload['pull_request']['head']['ref']}"
-    return Outcome(deliver(world, "pull_request.opened.json", q.as_body(payload)))
+    return EdgeAnswer(deliver(world, "pull_request.opened.json", q.as_body(payload)))
 
 
 @then(parsers.parse('the preview of "{name}" for pull request #{pr:d} follows branch {branch} at {sha}'))
@@ -95,38 +95,38 @@ def _derived(action: str, number: int, branch: str, sha: str, **changes: Any) ->
     return q.as_body(payload)
 
 
-@when(parsers.parse("pull request #{number:d} gets new commits at {sha}"), target_fixture="outcome")
-def new_commits(world: WorldLike, number: int, sha: str) -> Outcome:
+@when(parsers.parse("pull request #{number:d} gets new commits at {sha}"), target_fixture="answer")
+def new_commits(world: WorldLike, number: int, sha: str) -> EdgeAnswer:
     body = _derived("synchronize", number, "changes", sha)
-    return Outcome(deliver(world, "pull_request.synchronize.json", body))
+    return EdgeAnswer(deliver(world, "pull_request.synchronize.json", body))
 
 
-@when(parsers.parse("pull request #{number:d} is reopened from branch {branch} at {sha}"), target_fixture="outcome")
-def reopened(world: WorldLike, number: int, branch: str, sha: str) -> Outcome:
-    return Outcome(deliver(world, "pull_request.reopened.json", _derived("reopened", number, branch, sha)))
+@when(parsers.parse("pull request #{number:d} is reopened from branch {branch} at {sha}"), target_fixture="answer")
+def reopened(world: WorldLike, number: int, branch: str, sha: str) -> EdgeAnswer:
+    return EdgeAnswer(deliver(world, "pull_request.reopened.json", _derived("reopened", number, branch, sha)))
 
 
 @when(
-    parsers.parse("pull request #{number:d} is opened on the renamed repository {repository}"), target_fixture="outcome"
+    parsers.parse("pull request #{number:d} is opened on the renamed repository {repository}"), target_fixture="answer"
 )
-def opened_on_renamed(world: WorldLike, number: int, repository: str) -> Outcome:
+def opened_on_renamed(world: WorldLike, number: int, repository: str) -> EdgeAnswer:
     body = _derived("opened", number, "changes", "ec26c3e57ca3a959ca5aad62de7213c562f8c821", repository=repository)
-    return Outcome(deliver(world, "pull_request.opened.json", body))
+    return EdgeAnswer(deliver(world, "pull_request.opened.json", body))
 
 
 @when(
     parsers.parse("pull request #{number:d} into {base} is opened from branch {branch} at {sha}"),
-    target_fixture="outcome",
+    target_fixture="answer",
 )
-def opened_into(world: WorldLike, number: int, base: str, branch: str, sha: str) -> Outcome:
-    return Outcome(deliver(world, "pull_request.opened.json", _derived("opened", number, branch, sha, base=base)))
+def opened_into(world: WorldLike, number: int, base: str, branch: str, sha: str) -> EdgeAnswer:
+    return EdgeAnswer(deliver(world, "pull_request.opened.json", _derived("opened", number, branch, sha, base=base)))
 
 
-@when(parsers.parse("pull request #{number:d} is closed"), target_fixture="outcome")
-def closed(world: WorldLike, number: int) -> Outcome:
+@when(parsers.parse("pull request #{number:d} is closed"), target_fixture="answer")
+def closed(world: WorldLike, number: int) -> EdgeAnswer:
     payload = q.fixture_json("pull_request.closed.json")
     payload["number"] = payload["pull_request"]["number"] = number
-    return Outcome(deliver(world, "pull_request.closed.json", q.as_body(payload)))
+    return EdgeAnswer(deliver(world, "pull_request.closed.json", q.as_body(payload)))
 
 
 @then(parsers.parse('the preview of "{name}" for pull request #{pr:d} has DNS records for website and api'))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, scenarios, then, when
 
 from features import queries as q
-from features.conftest import Outcome, deliver
+from features.conftest import EdgeAnswer, deliver
 from sim.world import WorldLike
 
 scenarios("push.feature")
@@ -22,27 +22,27 @@ def derived_push(ref: str, before: str, after: str, repository: str = "Codertoca
     return q.as_body(payload)
 
 
-@when(parsers.parse("the push of {sha} to {branch} arrives"), target_fixture="outcome")
-def push_arrives(world: WorldLike, sha: str, branch: str) -> Outcome:
+@when(parsers.parse("the push of {sha} to {branch} arrives"), target_fixture="answer")
+def push_arrives(world: WorldLike, sha: str, branch: str) -> EdgeAnswer:
     """A derived push of `sha` to `branch` of Codertocat/Hello-World."""
     body = derived_push(f"refs/heads/{branch}", "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", sha)
-    return Outcome(deliver(world, "push.json", body))
+    return EdgeAnswer(deliver(world, "push.json", body))
 
 
-@when(parsers.parse("the synchronize of pull request #{pr:d} arrives"), target_fixture="outcome")
-def synchronize_arrives(world: WorldLike, pr: int) -> Outcome:
+@when(parsers.parse("the synchronize of pull request #{pr:d} arrives"), target_fixture="answer")
+def synchronize_arrives(world: WorldLike, pr: int) -> EdgeAnswer:
     """The recorded synchronize (PR #2, head moved to ec26c3e)."""
     assert pr == 2
-    return Outcome(deliver(world, "pull_request.synchronize.json"))
+    return EdgeAnswer(deliver(world, "pull_request.synchronize.json"))
 
 
-@when(parsers.parse("the branch {branch} of {repository} is deleted"), target_fixture="outcome")
-def branch_deleted(world: WorldLike, branch: str, repository: str) -> Outcome:
+@when(parsers.parse("the branch {branch} of {repository} is deleted"), target_fixture="answer")
+def branch_deleted(world: WorldLike, branch: str, repository: str) -> EdgeAnswer:
     """DERIVED from push.tag-deleted.json: the deleted ref is a branch, not a tag."""
     payload = q.fixture_json("push.tag-deleted.json")
     payload["ref"] = f"refs/heads/{branch}"
     payload["repository"]["full_name"] = repository
-    return Outcome(deliver(world, "push.tag-deleted.json", q.as_body(payload)))
+    return EdgeAnswer(deliver(world, "push.tag-deleted.json", q.as_body(payload)))
 
 
 @then(parsers.parse('app "{name}" has last commit {sha} "{message}"'))

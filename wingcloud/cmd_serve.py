@@ -108,10 +108,8 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         handle = open(data_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held open until the process ends
-    except (PermissionError, NotADirectoryError, FileExistsError) as error:
-        raise CommandError(
-            f"cannot use {data_dir} as the data dir ({error.strerror or error}): choose a writable one with --data-dir"
-        ) from None
+    except OSError as error:  # unwritable, a file in the way, or a parent that cannot be made (/proc/nope)
+        raise _unusable(data_dir, error) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -126,8 +124,17 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
     handle.truncate()
     handle.write(f"{os.getpid()}\n")
     handle.flush()
-    tighten(data_dir)
+    try:
+        tighten(data_dir)
+    except OSError as error:  # a data dir of another user's, say, that this one may write in
+        handle.close()
+        raise _unusable(data_dir, error) from None
     return handle
+
+
+def _unusable(data_dir: Path, error: OSError) -> CommandError:
+    reason = (error.strerror or str(error)).lower()
+    return CommandError(f"cannot use {data_dir} as the data dir ({reason}): choose a writable one with --data-dir")
 
 
 def tighten(data_dir: Path) -> None:

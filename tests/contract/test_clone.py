@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path.cwd().resolve()
-PACKAGES = ("events", "ports", "services", "sim", "adapters", "spec", "wingcloud", "tests", "features")
+PACKAGES = ("events", "ports", "services", "bus", "sim", "adapters", "spec", "wingcloud", "agent", "tests", "features")
 
 
 def pytest_collection_finish(session):

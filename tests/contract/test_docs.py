@@ -32,7 +32,7 @@ from wingcloud.docsgen.page_workflow import workflow_page
 from wingcloud.docsgen.schema import fact_fields
 from wingcloud.docsgen.sequence import label, varying_facts
 from wingcloud.docsgen.site import trigger_lookup
-from wingcloud.docsgen.traces import Record, Trace, normalised, read_trace
+from wingcloud.docsgen.traces import Record, Trace, TraceFormatError, normalised, read_trace
 from wingcloud.docsgen.transitions import TransitionTableError, from_table, load_state_machine
 from wingcloud.docsgen.workflows import WORKFLOWS, Workflow
 
@@ -394,6 +394,16 @@ def test_a_trace_survives_its_json_round_trip_with_ids_renamed_in_order(tmp_path
     status = next(r for r in trace.records if r.detail_type == "EnvironmentStatusChanged")
     assert status.facts == (("type", "preview"), ("previous_status", "running-server"), ("status", "running"))
     assert toy_trace().to_json() == trace.to_json()
+
+
+def test_a_trace_record_of_an_unknown_kind_is_refused_naming_the_file_and_the_kind(tmp_path: Path) -> None:
+    # Records are read back through the shared codec: the kinds are the kernel's (bus.trace.TraceKind).
+    document = json.loads(toy_trace().to_json())
+    document["records"][0]["kind"] = "teleported"
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(TraceFormatError, match=r"t\.json: malformed trace: .*record 1: kind: .* \(got 'teleported'\)"):
+        read_trace(path)
 
 
 def test_arrows_show_only_the_facts_that_differ_between_events_of_a_kind() -> None:

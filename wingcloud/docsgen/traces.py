@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from bus.trace import TraceKind, TraceRecord
+from ports.codec import from_data
+
 FORMAT = 2  # 2: `rule` became `target`; arrivals through a door are recorded (`arrival`)
-KINDS = frozenset(
-    {"published", "delivered", "failed", "retry-scheduled", "dead-lettered", "rejected", "replayed", "redriven"}
-)
 
 
 class TraceFormatError(ValueError):
@@ -24,9 +26,12 @@ class TraceFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Record:
+    """A `bus.trace.TraceRecord` as a trace file keeps it: ids renamed, times as text, the envelope reduced to
+    its enum facts and whether there was one; `note` and `duration_ms` left out (they vary from run to run)."""
+
     seq: int
     at: str
-    kind: str
+    kind: TraceKind
     event_id: str
     detail_type: str
     source_service: str | None
@@ -91,6 +96,14 @@ def read_trace(path: Path) -> Trace:
         raise TraceFormatError(f"{path}: malformed trace: {exc!r}") from exc
 
 
+def _record(raw: Mapping[str, Any]) -> Record:
+    try:
+        return from_data(Record, raw)
+    except ValidationError as exc:
+        wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e['input']!r})" for e in exc.errors())
+        raise ValueError(f"record {raw.get('seq')}: {wrong}") from None
+
+
 def read_traces(folder: Path, names: Iterable[str]) -> dict[str, Trace]:
     """The traces of the named workflows that exist in `folder`."""
     found = {}
@@ -99,40 +112,6 @@ def read_traces(folder: Path, names: Iterable[str]) -> dict[str, Trace]:
         if path.is_file():
             found[name] = read_trace(path)
     return found
-
-
-def _record(raw: Mapping[str, Any]) -> Record:
-    kind = str(raw["kind"])
-    if kind not in KINDS:
-        raise ValueError(f"record {raw.get('seq')}: unknown kind {kind!r}")
-    return Record(
-        seq=int(raw["seq"]),
-        at=str(raw["at"]),
-        kind=kind,
-        event_id=str(raw["event_id"]),
-        detail_type=str(raw["detail_type"]),
-        source_service=_optional(raw["source_service"]),
-        target_service=_optional(raw["target_service"]),
-        target=_optional(raw["target"]),
-        correlation_id=str(raw["correlation_id"]),
-        causation_id=_optional(raw["causation_id"]),
-        attempt=int(raw["attempt"]),
-        error=_optional(raw["error"]),
-        due_at=_optional(raw.get("due_at")),
-        facts=tuple((str(k), str(v)) for k, v in raw.get("facts") or ()),
-        arrival=bool(raw.get("arrival", False)),
-    )
-
-
-def _optional(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _moment(value: object) -> str | None:
-    if value is None:
-        return None
-    isoformat = getattr(value, "isoformat", None)
-    return str(isoformat()) if callable(isoformat) else str(value)
 
 
 class _Renamer:
@@ -152,39 +131,36 @@ class _Renamer:
         return self._names[key]
 
 
-def _facts(raw: Any, fields: Mapping[str, Sequence[str]]) -> tuple[tuple[str, str], ...]:
-    envelope = getattr(raw, "envelope", None)
-    detail = getattr(envelope, "detail", None)
-    if not isinstance(detail, Mapping):
+def _facts(raw: TraceRecord, fields: Mapping[str, Sequence[str]]) -> tuple[tuple[str, str], ...]:
+    if raw.envelope is None:
         return ()
-    names = fields.get(str(raw.detail_type), ())
+    detail = raw.envelope.detail
+    names = fields.get(raw.detail_type, ())
     return tuple((name, str(detail[name])) for name in names if detail.get(name) is not None)
 
 
-def normalised(records: Sequence[Any], facts: Mapping[str, Sequence[str]] | None = None) -> tuple[Record, ...]:
-    """Records from the bus (`bus.trace.TraceRecord`s), ids renamed by first appearance
-    so that the file does not change when only the ids' spelling does. `facts` names, per detail-type, the
-    fields of the record's `envelope` detail to keep (see `schema.enum_fields`)."""
+def normalised(records: Sequence[TraceRecord], facts: Mapping[str, Sequence[str]] | None = None) -> tuple[Record, ...]:
+    """The bus's records, ids renamed by first appearance so that the file does not change when only the ids'
+    spelling does. `facts` names, per detail-type, the fields of the record's `envelope` detail to keep (see
+    `schema.enum_fields`)."""
     rename = _Renamer()
-    out = []
-    for raw in sorted(records, key=lambda r: int(r.seq)):
-        out.append(
-            Record(
-                seq=int(raw.seq),
-                at=_moment(raw.at) or "",
-                kind=str(raw.kind),
-                event_id=rename("e", raw.event_id) or "",
-                detail_type=str(raw.detail_type),
-                source_service=_optional(raw.source_service),
-                target_service=_optional(raw.target_service),
-                target=_optional(raw.target),
-                correlation_id=rename("c", raw.correlation_id) or "",
-                causation_id=rename("e", raw.causation_id),
-                attempt=int(raw.attempt),
-                error=_optional(raw.error),
-                due_at=_moment(getattr(raw, "due_at", None)),
-                facts=_facts(raw, facts or {}),
-                arrival=getattr(raw, "envelope", None) is None,
-            )
+    return tuple(
+        Record(
+            seq=raw.seq,
+            at=raw.at.isoformat(),
+            kind=raw.kind,
+            event_id=rename("e", raw.event_id) or "",
+            detail_type=raw.detail_type,
+            source_service=raw.source_service,
+            target_service=raw.target_service,
+            target=raw.target,
+            correlation_id=rename("c", raw.correlation_id) or "",
+            causation_id=rename("e", raw.causation_id),
+            attempt=raw.attempt,
+            error=raw.error,
+            due_at=None if raw.due_at is None else raw.due_at.isoformat(),
+            facts=_facts(raw, facts or {}),
+            arrival=raw.envelope is None,
         )
-    return tuple(out)
+        for raw in sorted(records, key=lambda r: r.seq)
+    )

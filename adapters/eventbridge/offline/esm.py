@@ -19,7 +19,7 @@ Invoke = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PumpedBatch:
     """One pump: how many records were received and which message ids failed (to be redelivered)."""
 
     received: int
@@ -35,7 +35,7 @@ class QueuePump:
     region: str = "us-east-1"
     batch_size: int = 10
     repair: Callable[[str], str] | None = None  # for an emulator's known defects in message bodies
-    history: list[Outcome] = field(default_factory=list)
+    history: list[PumpedBatch] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         attributes = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
@@ -53,11 +53,11 @@ class QueuePump:
         ).get("Messages", [])
         return messages
 
-    def pump_once(self, messages: list[dict[str, Any]] | None = None) -> Outcome:
+    def pump_once(self, messages: list[dict[str, Any]] | None = None) -> PumpedBatch:
         """Invoke the handler with one batch (received now, or given) and settle every record."""
         messages = self.receive() if messages is None else messages
         if not messages:
-            return Outcome(0)
+            return PumpedBatch(0)
         records = [self._record(m) for m in messages]
         failed_ids, error = self._invoke(records)
         done = [m for m in messages if m["MessageId"] not in failed_ids]
@@ -70,9 +70,9 @@ class QueuePump:
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for i, m in enumerate(again)
             ]
             self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
-        outcome = Outcome(len(messages), tuple(sorted(failed_ids)), error)
-        self.history.append(outcome)
-        return outcome
+        batch = PumpedBatch(len(messages), tuple(sorted(failed_ids)), error)
+        self.history.append(batch)
+        return batch
 
     def _invoke(self, records: Sequence[dict[str, Any]]) -> tuple[set[str], str | None]:
         everything = {r["messageId"] for r in records}

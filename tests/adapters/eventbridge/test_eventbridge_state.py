@@ -20,12 +20,14 @@ from adapters.eventbridge.function.state import (
     KmsKeyService,
     S3BlobStore,
 )
+from adapters.eventbridge.function.state._items import decode, from_item, to_item
 from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.stack.deploy import Deployment
 from adapters.eventbridge.stack.template import build
 from adapters.eventbridge.stack.topology import STORES
 from events import models
 from events.models import EnvironmentStatus, EnvironmentType
+from ports.codec import to_data
 from ports.values import App, Environment, FeedItem, StoredSecret
 from sim.bus import MemoryUnit
 from sim.fakes import (
@@ -281,3 +283,24 @@ def test_key_service_wraps_data_keys(backend: str, aws: AwsClients, stack: Deplo
     plaintext, wrapped = keys.generate_data_key()
     assert len(plaintext) == 32 and plaintext not in wrapped
     assert keys.unwrap(wrapped) == plaintext
+
+
+def test_items_go_through_the_shared_codec_and_back() -> None:
+    # Decision 0004: one codec per value. DynamoDB's own needs (numbers as N, never a float) are met in _items.
+    value = env("env_1", title="", deployment_id="dep_1")
+    item = to_item(value, pk="env#env_1", sk="env")
+    assert {k: v for k, v in decode(item).items() if k not in ("pk", "sk")} == to_data(value)
+    assert item["pr_number"] == {"N": "2"} and item["title"] == {"S": ""}
+    assert from_item(Environment, item) == value
+    feed_item = FeedItem("RuntimeStatusReported", "env_1", "", T0, {"seconds": 1.5, "count": 3, "none": None})
+    stored = to_item(feed_item)
+    assert stored["data"]["M"]["seconds"] == {"N": "1.5"}
+    assert from_item(FeedItem, stored) == feed_item
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_feed_keeps_numbers_and_empty_strings(backend: str, table: Any, aws: AwsClients) -> None:
+    feed = MemoryFeed() if backend == "memory" else DynamoFeed(aws("dynamodb"), table("feed"))
+    item = FeedItem("RuntimeStatusReported", "env_1", "", T0, {"seconds": 1.5, "count": 3, "label": ""})
+    feed.push(item)
+    assert feed.recent() == [item]

@@ -3,6 +3,7 @@ where they are kept, one server per data dir, a one-line error for every bad sta
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from pathlib import Path
@@ -80,6 +81,38 @@ def test_an_unusable_data_dir_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
     result = run_cli("serve", "--port", "0", "--data-dir", str(tmp_path / "file" / "data"))
     _one_line_error(result, f"cannot use {tmp_path / 'file' / 'data'} as the data dir", "--data-dir")
+
+
+def test_a_data_dir_that_cannot_be_made_is_one_line_naming_the_option() -> None:
+    # /proc refuses new folders even to root: mkdir raises FileNotFoundError, not PermissionError
+    result = run_cli("serve", "--port", "0", "--data-dir", "/proc/nope")
+    _one_line_error(result, "cannot use /proc/nope as the data dir (no such file or directory)", "--data-dir")
+
+
+# A privileged port cannot be refused for real where the tests run as root, so the bind is made to answer as
+# Linux does for a user (EACCES) in the CLI's own process, through a sitecustomize on its path.
+_REFUSE_PRIVILEGED = """
+import errno, socket
+
+_bind = socket.socket.bind
+
+
+def bind(self, address):
+    if isinstance(address, tuple) and 0 < address[1] < 1024:
+        raise PermissionError(errno.EACCES, "Permission denied")
+    return _bind(self, address)
+
+
+socket.socket.bind = bind
+"""
+
+
+def test_a_privileged_port_is_one_line_and_no_banner(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(_REFUSE_PRIVILEGED)
+    path = os.pathsep.join(filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")]))
+    result = run_cli("serve", "--port", "80", "--data-dir", str(tmp_path / "data"), env={"PYTHONPATH": path})
+    _one_line_error(result, "no permission to listen on port 80 (ports below 1024 need root)", "--port 8080")
 
 
 def test_an_invalid_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:

@@ -1,4 +1,10 @@
-"""DynamoDB plumbing shared by the state ports: attribute-value codec, paging, condition failures."""
+"""DynamoDB plumbing shared by the state ports: attribute values, paging, condition failures.
+
+A port value becomes data through the shared codec (`ports.codec`, decision 0004), like a SQLite row or an API
+view; what is DynamoDB's own is done here, once: numbers travel as Decimal (the SDK refuses floats) and come back
+as int or float. Empty strings need nothing: DynamoDB has accepted them outside keys since 2020, and our keys are
+never empty (they are prefixed: `app#<id>`, `env#<id>`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
-from pydantic import TypeAdapter
+
+from ports.codec import from_data, to_data
 
 Item = dict[str, Any]  # DynamoDB wire format: {"name": {"S": "..."}}
 T = TypeVar("T")
@@ -38,16 +45,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def dump(kind: type[T], value: T) -> dict[str, Any]:
-    """A port value (frozen dataclass) as JSON-mode data."""
-    data: dict[str, Any] = TypeAdapter(kind).dump_python(value, mode="json")
-    return data
+def to_item(value: object, **keys: Any) -> Item:
+    """A port value (frozen dataclass) as an item, with the table's `keys` beside its fields."""
+    return encode({**to_data(value), **keys})
 
 
-def load(kind: type[T], data: Mapping[str, Any]) -> T:
-    """A port value back from JSON-mode data (extra attributes such as keys are dropped)."""
-    fields = getattr(kind, "__dataclass_fields__", {})
-    return TypeAdapter(kind).validate_python({k: v for k, v in data.items() if k in fields})
+def from_item(kind: type[T], item: Item) -> T:
+    """A port value back from an item; attributes that are not fields (keys, expiry) are dropped by the codec."""
+    return from_data(kind, decode(item))
 
 
 def is_condition_failure(error: ClientError) -> bool:

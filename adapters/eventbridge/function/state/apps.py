@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.eventbridge.function.state._items import decode, dump, encode, load, pages
+from adapters.eventbridge.function.state._items import encode, from_item, pages, to_item
 from ports.values import App
 
 _APP = "app"
@@ -37,11 +37,11 @@ class DynamoApps:
 
     def get(self, app_id: str) -> App | None:
         response = self._client.get_item(TableName=self._table, Key=self._key(app_id), ConsistentRead=True)
-        return load(App, decode(response["Item"])) if "Item" in response else None
+        return from_item(App, response["Item"]) if "Item" in response else None
 
     def put(self, app: App) -> None:
         old = self.get(app.id)
-        body = encode(dump(App, app))
+        body = to_item(app)
         writes: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": {**body, **self._key(app.id)}}},
             {"Put": {"TableName": self._table, "Item": {**body, **self._repo_key(app.repository, app.id)}}},
@@ -70,7 +70,7 @@ class DynamoApps:
             FilterExpression="sk = :app",
             ExpressionAttributeValues=encode({":app": _APP}),
         )
-        return _order([load(App, decode(item)) for item in items])
+        return _order([from_item(App, item) for item in items])
 
     def list_by_repository(self, repository: str) -> list[App]:
         items = pages(
@@ -81,4 +81,4 @@ class DynamoApps:
             KeyConditionExpression="pk = :repo",
             ExpressionAttributeValues=encode({":repo": f"repo#{repository.lower()}"}),
         )
-        return _order([load(App, decode(item)) for item in items])
+        return _order([from_item(App, item) for item in items])

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from adapters.eventbridge.function.state._items import decode, dump, encode, is_condition_failure, load, pages
+from adapters.eventbridge.function.state._items import encode, from_item, is_condition_failure, pages, to_item
 from events.models import EnvironmentStatus
 from ports.values import Environment
 
@@ -45,7 +45,7 @@ class DynamoEnvironments:
         response = self._client.get_item(
             TableName=self._table, Key=self._key(f"env#{environment_id}", _ENV), ConsistentRead=True
         )
-        return load(Environment, decode(response["Item"])) if "Item" in response else None
+        return from_item(Environment, response["Item"]) if "Item" in response else None
 
     def put(self, environment: Environment) -> None:
         self._client.transact_write_items(TransactItems=self._writes(environment, conditional=False))
@@ -80,7 +80,7 @@ class DynamoEnvironments:
             KeyConditionExpression="pk = :app",
             ExpressionAttributeValues=encode({":app": f"app#{app_id}"}),
         )
-        return _order([load(Environment, decode(item)) for item in items])
+        return _order([from_item(Environment, item) for item in items])
 
     def list_all(self) -> list[Environment]:
         items = pages(
@@ -91,10 +91,10 @@ class DynamoEnvironments:
             FilterExpression="sk = :env",
             ExpressionAttributeValues=encode({":env": _ENV}),
         )
-        return _order([load(Environment, decode(item)) for item in items])
+        return _order([from_item(Environment, item) for item in items])
 
     def _writes(self, environment: Environment, *, conditional: bool) -> list[dict[str, Any]]:
-        body = encode(dump(Environment, environment))
+        body = to_item(environment)
         main: dict[str, Any] = {"TableName": self._table, "Item": {**body, **self._key(f"env#{environment.id}", _ENV)}}
         if conditional:
             main["ConditionExpression"] = "attribute_not_exists(pk)"

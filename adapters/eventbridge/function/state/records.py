@@ -18,7 +18,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from adapters.eventbridge.function.state._items import decode, dump, encode, is_condition_failure, load, pages
+from adapters.eventbridge.function.state._items import (
+    decode,
+    encode,
+    from_item,
+    is_condition_failure,
+    pages,
+    to_item,
+)
 from bus.envelope import Envelope
 from events.models import EnvironmentType
 from ports.values import FeedItem, StoredSecret
@@ -175,6 +182,8 @@ class DynamoKeyValue:
 class DynamoSecretStore:
     """Implements `ports.SecretStore`: ciphertext and wrapped data key as binary attributes, never plaintext."""
 
+    # Not through the codec: its JSON mode has no lossless bytes. SQLite keeps the same fields as BLOB columns.
+
     def __init__(self, client: Any, table: str) -> None:
         self._client, self._table = client, table
 
@@ -236,8 +245,8 @@ class DynamoFeed:
     def push(self, item: FeedItem) -> None:
         sort_key = f"{item.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{uuid.uuid4().hex}"
         expires = int(item.at.timestamp()) + self._ttl
-        values = {**dump(FeedItem, item), "pk": FEED_PARTITION, "sk": sort_key, "expires_at": expires}
-        self._client.put_item(TableName=self._table, Item=encode(values))
+        stored = to_item(item, pk=FEED_PARTITION, sk=sort_key, expires_at=expires)
+        self._client.put_item(TableName=self._table, Item=stored)
 
     def recent(self, limit: int = 100) -> list[FeedItem]:
         """The latest `limit` items, oldest first (as the in-memory feed)."""
@@ -251,4 +260,4 @@ class DynamoFeed:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [load(FeedItem, decode(item)) for item in reversed(response.get("Items", []))]
+        return [from_item(FeedItem, item) for item in reversed(response.get("Items", []))]
