@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.eventbridge.function.state._items import decode, dump, encode, load, pages
+from adapters.eventbridge.function.state._items import encode, from_item, pages, to_item
 from ports.values import UsageMark
 
 
@@ -20,8 +20,8 @@ class DynamoUsage:
         self._client, self._table = client, table
 
     def record(self, mark: UsageMark) -> None:
-        item = {"pk": mark.app_id, "sk": f"{mark.environment_id}#{mark.event_id}", **dump(UsageMark, mark)}
-        self._client.put_item(TableName=self._table, Item=encode(item))
+        item = to_item(mark, pk=mark.app_id, sk=f"{mark.environment_id}#{mark.event_id}")
+        self._client.put_item(TableName=self._table, Item=item)
 
     def marks_of_app(self, app_id: str) -> list[UsageMark]:
         items = pages(
@@ -32,4 +32,4 @@ class DynamoUsage:
             KeyConditionExpression="pk = :app",
             ExpressionAttributeValues=encode({":app": app_id}),
         )
-        return [load(UsageMark, decode(item)) for item in items]
+        return [from_item(UsageMark, item) for item in items]
