@@ -31,6 +31,10 @@ class LocalSettings(BaseSettings):
     github_private_key_file: Path | None = None
     github_api_url: str = "https://api.github.com"
 
+    gitlab_webhook_token: SecretStr | None = None  # the secret token GitLab hooks send (X-Gitlab-Token)
+    gitlab_token: SecretStr | None = None  # an access token with the api and read_repository scopes
+    gitlab_url: str = "https://gitlab.com"  # the GitLab instance
+
     fly_api_token: SecretStr | None = None
     fly_org: str = "personal"
     fly_region: str | None = None  # required for fly.io: each machine's state volume is created in it
@@ -86,6 +90,7 @@ class Credentials:
     webhook_secret: str
     report_key: bytes
     generated: tuple[str, ...]  # names of the values generated at this start
+    gitlab_webhook_token: str = ""
 
 
 def load_credentials(settings: LocalSettings, data_dir: Path) -> Credentials:
@@ -93,7 +98,7 @@ def load_credentials(settings: LocalSettings, data_dir: Path) -> Credentials:
     path = data_dir / "credentials.json"
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     generated = []
-    for name, length in (("api_token", 32), ("webhook_secret", 32), ("report_key", 32)):
+    for name, length in (("api_token", 32), ("webhook_secret", 32), ("report_key", 32), ("gitlab_webhook_token", 32)):
         if name not in stored:
             stored[name] = secrets.token_urlsafe(length)
             generated.append(name)
@@ -109,10 +114,16 @@ def load_credentials(settings: LocalSettings, data_dir: Path) -> Credentials:
         if settings.github_webhook_secret
         else stored["webhook_secret"]
     )
+    gitlab = (
+        settings.gitlab_webhook_token.get_secret_value()
+        if settings.gitlab_webhook_token
+        else stored["gitlab_webhook_token"]
+    )
     shown = tuple(
         n
         for n in generated
         if (n == "api_token" and not settings.api_token)
         or (n == "webhook_secret" and not settings.github_webhook_secret)
+        or (n == "gitlab_webhook_token" and not settings.gitlab_webhook_token)
     )
-    return Credentials(api, hook, stored["report_key"].encode(), shown)
+    return Credentials(api, hook, stored["report_key"].encode(), shown, gitlab)

@@ -150,7 +150,7 @@ class DnsRecord(FrozenModel):
 
 class PullRequestOpened(Event):
     """
-    Translated from a `pull_request` webhook with action `opened`.
+    Translated from a GitHub `pull_request` webhook with action `opened`, or a GitLab merge request event with action `open`.
     """
 
     model_config = ConfigDict(
@@ -203,7 +203,7 @@ class PullRequestOpened(Event):
 
 class PullRequestReopened(Event):
     """
-    Translated from a `pull_request` webhook with action `reopened`.
+    Translated from a GitHub `pull_request` webhook with action `reopened`, or a GitLab merge request event with action `reopen`.
     """
 
     model_config = ConfigDict(
@@ -256,7 +256,7 @@ class PullRequestReopened(Event):
 
 class PullRequestSynchronized(Event):
     """
-    Translated from a `pull_request` webhook with action `synchronize`.
+    Translated from a GitHub `pull_request` webhook with action `synchronize`, or a GitLab merge request event with action `update` that carries `oldrev` (new commits).
     """
 
     model_config = ConfigDict(
@@ -299,7 +299,7 @@ class PullRequestSynchronized(Event):
 
 class PullRequestClosed(Event):
     """
-    Translated from a `pull_request` webhook with action `closed`.
+    Translated from a GitHub `pull_request` webhook with action `closed`, or a GitLab merge request event with action `close` or `merge`.
     """
 
     model_config = ConfigDict(
@@ -339,7 +339,7 @@ class PullRequestClosed(Event):
 
 class BranchPushed(Event):
     """
-    Translated from a `push` webhook whose ref is `refs/heads/*` and whose `after` is not all zeros.
+    Translated from a `push` webhook (GitHub's, or GitLab's Push Hook) whose ref is `refs/heads/*` and whose `after` is not all zeros.
     """
 
     model_config = ConfigDict(
@@ -381,7 +381,7 @@ class BranchPushed(Event):
 
 class PullRequestCommentUpserted(Event):
     """
-    One comment per app per pull request; it lists each environment's status, console link and endpoints.
+    One comment (a note, on GitLab) per app per pull request; it lists each environment's status, console link and endpoints.
     """
 
     model_config = ConfigDict(

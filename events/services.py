@@ -57,6 +57,15 @@ SENDS: dict[str, tuple[type[Event], ...]] = {
         PullRequestSynchronized,
         WebhookIgnored,
     ),
+    "gitlab": (
+        BranchPushed,
+        PullRequestClosed,
+        PullRequestCommentUpserted,
+        PullRequestOpened,
+        PullRequestReopened,
+        PullRequestSynchronized,
+        WebhookIgnored,
+    ),
     "logs": (),
     "notifications": (),
     "runtime": (RuntimeDestroyed, RuntimeProvisioned, RuntimeProvisioningFailed, RuntimeStatusReported),
@@ -86,6 +95,7 @@ RECEIVES: dict[str, tuple[type[Event], ...]] = {
         RuntimeStatusReported,
     ),
     "github": (EndpointsChanged, EnvironmentStatusChanged, EnvironmentStopped),
+    "gitlab": (EndpointsChanged, EnvironmentStatusChanged, EnvironmentStopped),
     "logs": (EnvironmentDeployRequested, EnvironmentStopped, RuntimeStatusReported),
     "notifications": (
         AppCreated,

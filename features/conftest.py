@@ -21,6 +21,7 @@ from pytest_bdd import given, parsers, then, when
 
 from events.models import EnvironmentStatus
 from features import queries as q
+from features.providers import PROVIDERS, Delivery
 from ports import App
 from sim.chaos import ChaosConfig
 from sim.fakes import RuntimeScript
@@ -103,6 +104,14 @@ def deliver(world: WorldLike, fixture: str, body: bytes | None = None, delivery_
     return correlation_id
 
 
+def deliver_via(world: WorldLike, delivery: Delivery, delivery_id: str | None = None) -> str:
+    """Deliver a provider's webhook through its door, then let the system settle."""
+    delivery_id = delivery_id or f"delivery-{next(_deliveries):05d}"
+    correlation_id = world.deliver_at(delivery.door, delivery.name, delivery.body, delivery_id)
+    world.run()
+    return correlation_id
+
+
 # --- Given ----------------------------------------------------------------------------------------------
 
 
@@ -116,6 +125,20 @@ def branch_head(world: WorldLike, repository: str, branch: str, sha: str) -> Non
 def an_app(world: WorldLike, name: str, owner: str, repository: str) -> App:
     """An app on the repository's master branch, settled (its production environment is running)."""
     app = world.create_app(owner=owner, name=name, repository=repository, default_branch="master")
+    world.run()
+    return app
+
+
+@given(parsers.parse("the {provider} repository {repository} has {branch} at {sha}"))
+def provider_branch_head(world: WorldLike, provider: str, repository: str, branch: str, sha: str) -> None:
+    """The provider (github or gitlab) knows the last commit of a branch."""
+    PROVIDERS[provider].set_branch_head(world, repository, branch, sha)
+
+
+@given(parsers.parse('a {provider} app "{name}" of {owner} on {repository}'), target_fixture="app")
+def a_provider_app(world: WorldLike, provider: str, name: str, owner: str, repository: str) -> App:
+    """An app on a repository of that provider (its master branch), settled."""
+    app = world.create_app(owner=owner, name=name, repository=repository, default_branch="master", provider=provider)
     world.run()
     return app
 
@@ -187,6 +210,64 @@ def webhook_delivered_as(world: WorldLike, fixture: str, delivery_id: str) -> Ed
 def webhook_delivered_again(world: WorldLike, fixture: str) -> EdgeAnswer:
     """The same body again, as a new delivery."""
     return EdgeAnswer(deliver(world, fixture))
+
+
+@when(parsers.parse('the {provider} webhook "{fixture}" is delivered'), target_fixture="answer")
+def provider_webhook_is_delivered(world: WorldLike, provider: str, fixture: str) -> EdgeAnswer:
+    """A recorded delivery of that provider, through its door."""
+    return EdgeAnswer(deliver_via(world, PROVIDERS[provider].recorded(fixture)))
+
+
+@when(parsers.parse('the {provider} webhook "{fixture}" is delivered as "{delivery_id}"'), target_fixture="answer")
+def provider_webhook_delivered_as(world: WorldLike, provider: str, fixture: str, delivery_id: str) -> EdgeAnswer:
+    """A recorded delivery under a given delivery id (X-GitHub-Delivery, GitLab's Idempotency-Key)."""
+    return EdgeAnswer(deliver_via(world, PROVIDERS[provider].recorded(fixture), delivery_id))
+
+
+@when(
+    parsers.parse("pull request #{number:d} on {provider} is opened from branch {branch} at {sha}"),
+    target_fixture="answer",
+)
+def provider_pull_request_opened(
+    world: WorldLike, app: App, number: int, provider: str, branch: str, sha: str
+) -> EdgeAnswer:
+    """DERIVED: the provider's opened pull request (GitLab: merge request) on the app's repository."""
+    return EdgeAnswer(deliver_via(world, PROVIDERS[provider].opened(app.repository, number, branch, sha)))
+
+
+@when(
+    parsers.parse("commits up to {sha} are pushed to pull request #{number:d} on {provider}"),
+    target_fixture="answer",
+)
+def provider_new_commits(world: WorldLike, app: App, sha: str, number: int, provider: str) -> EdgeAnswer:
+    """DERIVED: GitHub's synchronize, GitLab's update with oldrev, from the live preview's branch and commit."""
+    [live] = [e for e in world.environments() if e.pr_number == number and e.status != EnvironmentStatus.stopped]
+    delivery = PROVIDERS[provider].new_commits(app.repository, number, live.branch, live.sha, sha)
+    return EdgeAnswer(deliver_via(world, delivery))
+
+
+@when(
+    parsers.re(r"pull request #(?P<number>\d+) on (?P<provider>\w+) is (?P<how>closed|merged)$"),
+    converters={"number": int},
+    target_fixture="answer",
+)
+def provider_pull_request_closed(world: WorldLike, app: App, number: int, provider: str, how: str) -> EdgeAnswer:
+    """DERIVED: the provider's close (`closed`) or merge (`merged`) of the pull request."""
+    [env, *_] = sorted((e for e in world.environments() if e.pr_number == number), key=lambda e: e.created_at)
+    delivery = PROVIDERS[provider].closed(app.repository, number, env.branch, env.sha, merged=how == "merged")
+    return EdgeAnswer(deliver_via(world, delivery))
+
+
+@when(
+    parsers.parse('{sha} is pushed to {branch} of {repository} on {provider} with the message "{message}"'),
+    target_fixture="answer",
+)
+def provider_pushed(
+    world: WorldLike, sha: str, branch: str, repository: str, provider: str, message: str
+) -> EdgeAnswer:
+    """DERIVED: the provider's push of `sha` to `branch`, after the commit the branch had."""
+    before = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
+    return EdgeAnswer(deliver_via(world, PROVIDERS[provider].pushed(repository, branch, before, sha, message)))
 
 
 @when(parsers.parse("{days:d} days pass"))
@@ -322,6 +403,19 @@ def comment_shows(world: WorldLike, name: str, pr: int, repository: str, text: s
     """The app's single comment on the pull request (found by its heading: the app may be gone) says this."""
     [comment] = [c for c in world.github.comments_on(repository, pr) if f"### wing.cloud · {name}\n" in c.body]
     assert text in comment.body, comment.body
+
+
+@then(parsers.parse('the {provider} comment of "{name}" on pull request #{pr:d} of {repository} shows "{text}"'))
+def provider_comment_shows(world: WorldLike, provider: str, name: str, pr: int, repository: str, text: str) -> None:
+    """The app's one comment (GitLab: note) on the pull request, at that provider, says this."""
+    [said] = [body for body in PROVIDERS[provider].said(world, repository, pr) if f"### wing.cloud · {name}\n" in body]
+    assert text in said, said
+
+
+@then(parsers.parse("nothing was said on {provider}"))
+def nothing_said(world: WorldLike, provider: str) -> None:
+    """No comment (or note) was posted to that provider, nor asked for."""
+    assert not PROVIDERS[provider].said_anything(world)
 
 
 @then(parsers.parse('the comment of "{name}" on pull request #{pr:d} of {repository} links no endpoints'))

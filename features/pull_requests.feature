@@ -121,3 +121,47 @@ Feature: Pull requests get preview environments
     Then app "hello" has 1 stopped preview for pull request #4
     And the production environment of "hello" is running
     And the production environment of "hello" was never stopped
+
+  @derived_payload
+  Scenario Outline: On <provider>, a pull request gets a preview and a comment, new commits redeploy it, merging stops it
+    Given the <provider> repository <repository> has master at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    And a <provider> app "web" of codertocat on <repository>
+    When pull request #<number> on <provider> is opened from branch feature at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    Then app "web" has 1 running preview for pull request #<number>
+    And the delivery caused PullRequestOpened, EnvironmentCreated, EnvironmentDeployRequested, RuntimeProvisioned
+    And the <provider> comment of "web" on pull request #<number> of <repository> shows "running"
+    And nothing was said on <other>
+    When commits up to ec26c3e57ca3a959ca5aad62de7213c562f8c821 are pushed to pull request #<number> on <provider>
+    Then the live preview of "web" for pull request #<number> is running at ec26c3e57ca3a959ca5aad62de7213c562f8c821 on its 2nd deployment
+    When pull request #<number> on <provider> is merged
+    Then each preview for pull request #<number> was stopped once, because pull-request-closed
+    And the <provider> comment of "web" on pull request #<number> of <repository> shows "stopped"
+    And nothing was said on <other>
+
+    Examples:
+      | provider | other  | repository          | number |
+      | github   | gitlab | Codertocat/Web      | 7      |
+      | gitlab   | github | gitlabhq/gitlab-test | 1      |
+
+  Scenario Outline: A pull request as <provider> records it gets a running preview and one comment
+    Given the <provider> repository <repository> has master at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    And a <provider> app "web" of codertocat on <repository>
+    When the <provider> webhook "<fixture>" is delivered
+    Then app "web" has 1 running preview for pull request #<number>
+    And the <provider> comment of "web" on pull request #<number> of <repository> shows "running"
+
+    Examples:
+      | provider | repository             | fixture                  | number |
+      | github   | Codertocat/Hello-World | pull_request.opened.json | 2      |
+      | gitlab   | gitlabhq/gitlab-test   | merge_request.open.json  | 1      |
+
+  Scenario: A GitLab merge request leaves GitHub alone, even on a repository of the same name
+    Given the github repository gitlabhq/gitlab-test has master at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    And the gitlab repository gitlabhq/gitlab-test has master at f95f852bd8fca8fcc58a9a2d6c842781e32a215e
+    And a github app "on-github" of codertocat on gitlabhq/gitlab-test
+    And a gitlab app "on-gitlab" of codertocat on gitlabhq/gitlab-test
+    When the gitlab webhook "merge_request.open.json" is delivered
+    Then app "on-gitlab" has 1 running preview for pull request #1
+    And app "on-github" has 0 previews for pull request #1
+    And nothing was said on github
+    And the gitlab comment of "on-gitlab" on pull request #1 of gitlabhq/gitlab-test shows "running"

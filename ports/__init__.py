@@ -18,6 +18,7 @@ from ports.outside import (
     FlyIO,
     FlyIOError,
     GitHub,
+    GitLab,
     Ids,
     KeyService,
     UnknownProviderError,
@@ -71,6 +72,7 @@ class Ports:
     clock: Clock
     ids: Ids
     github: GitHub
+    gitlab: GitLab
     flyio: FlyIO
     dns: DNS
     keys: KeyService
@@ -90,7 +92,7 @@ class Ports:
     @property
     def code_hosts(self) -> CodeHosts:
         """Every code host by provider name (what `provider` in apps and events names)."""
-        return CodeHosts({"github": self.github})
+        return CodeHosts({"github": self.github, "gitlab": self.gitlab})
 
 
 Handler = Callable[[Any, Ports], Sequence[Event]]
@@ -129,6 +131,7 @@ __all__ = [
     "FlyIO",
     "FlyIOError",
     "GitHub",
+    "GitLab",
     "Handler",
     "Ids",
     "KeyService",

@@ -1,4 +1,4 @@
-"""Ports to systems outside wing.cloud: code hosts (GitHub), fly.io, DNS, KMS, blob storage, time and ids."""
+"""Ports to systems outside wing.cloud: code hosts (GitHub, GitLab), fly.io, DNS, KMS, blob storage, time and ids."""
 
 from __future__ import annotations
 
@@ -87,6 +87,16 @@ class GitHub(CodeHost, Protocol):
 
     def installation_token(self, installation_id: int) -> str:
         """A short-lived token to clone the installation's repositories (GitHub's last an hour)."""
+        ...
+
+
+class GitLab(CodeHost, Protocol):
+    """A GitLab instance, through one access token: its projects are addressed by id (`installation_id`)."""
+
+    def upsert_merge_request_note(
+        self, project_id: int, repository: str, mr_iid: int, marker: str, body: str
+    ) -> CommentRef:
+        """Create the note on merge request `mr_iid` that contains `marker`, or update it in place; one per marker."""
         ...
 
 

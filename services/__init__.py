@@ -7,10 +7,24 @@ receive operations for it exactly.
 from __future__ import annotations
 
 from ports import ServiceDefinition
-from services import api, apps, cleaner, endpoints, environments, github, logs, notifications, runtime, secrets, usage
+from services import (
+    api,
+    apps,
+    cleaner,
+    endpoints,
+    environments,
+    github,
+    gitlab,
+    logs,
+    notifications,
+    runtime,
+    secrets,
+    usage,
+)
 
 ALL_SERVICES: tuple[ServiceDefinition, ...] = (
     github.SERVICE,
+    gitlab.SERVICE,
     apps.SERVICE,
     environments.SERVICE,
     runtime.SERVICE,

@@ -1,5 +1,5 @@
-"""The embedded outside world of `wingcloud serve`: the simulator's fakes of GitHub, fly.io and dnsimple, made
-durable.
+"""The embedded outside world of `wingcloud serve`: the simulator's fakes of GitHub, GitLab, fly.io and dnsimple,
+made durable.
 
 Every state-changing call on a fake is appended to a journal in its own SQLite file (the outside world's
 state is not ours, so it never joins our transactions); at start the journal is replayed into fresh fakes.
@@ -22,6 +22,7 @@ from ports import BranchHead, CloneAccess, CommentRef, DnsEntry, MachineSpec
 from sim.fakes.dns import FakeDNS
 from sim.fakes.flyio import FakeFlyIO
 from sim.fakes.github import FakeGitHub
+from sim.fakes.gitlab import FakeGitLab
 
 REDACTED = "<redacted>"
 
@@ -98,6 +99,34 @@ class JournaledGitHub:
             return self.fake.clone_access(installation_id, repository)
 
 
+class JournaledGitLab:
+    def __init__(self, fake: FakeGitLab, journal: Journal) -> None:
+        self.fake, self._journal, self._lock = fake, journal, threading.Lock()
+
+    def upsert_merge_request_note(
+        self, project_id: int, repository: str, mr_iid: int, marker: str, body: str
+    ) -> CommentRef:
+        with self._lock:
+            ref = self.fake.upsert_merge_request_note(project_id, repository, mr_iid, marker, body)
+            args = [project_id, repository, mr_iid, marker, body]
+            self._journal.record("gitlab", "upsert_merge_request_note", args, f"{repository}!{mr_iid}{marker}")
+            return ref
+
+    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
+        """Every branch exists in the embedded GitLab: an unknown one gets a stable made-up head commit."""
+        with self._lock:
+            head = self.fake.get_branch_head(installation_id, repository, branch)
+        if head is not None:
+            return head
+        sha = hashlib.sha1(f"gitlab:{repository.lower()}:{branch}".encode()).hexdigest()
+        return BranchHead(sha=sha, message="(embedded GitLab: every branch exists)")
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        """Not journaled: it changes nothing, and tokens never reach the journal."""
+        with self._lock:
+            return self.fake.clone_access(installation_id, repository)
+
+
 class JournaledFlyIO:
     def __init__(self, fake: FakeFlyIO, journal: Journal) -> None:
         self.fake, self._journal, self._lock = fake, journal, threading.Lock()
@@ -153,6 +182,7 @@ class JournaledDNS:
 @dataclasses.dataclass
 class EmbeddedOutside:
     github: JournaledGitHub
+    gitlab: JournaledGitLab
     flyio: JournaledFlyIO
     dns: JournaledDNS
     journal: Journal
@@ -170,10 +200,12 @@ class EmbeddedOutside:
 def open_outside(path: Path) -> EmbeddedOutside:
     """Fresh fakes with the journal at `path` replayed into them."""
     journal = Journal(path)
-    github, flyio, dns = FakeGitHub(), FakeFlyIO(), FakeDNS()
+    github, gitlab, flyio, dns = FakeGitHub(), FakeGitLab(), FakeFlyIO(), FakeDNS()
     for port, method, args in journal.entries():
         if port == "github":
             getattr(github, method)(*args)
+        elif port == "gitlab":
+            getattr(gitlab, method)(*args)
         elif port == "flyio" and method == "run_machine":
             flyio.run_machine(MachineSpec(**{**args[0], "secret_names": tuple(args[0]["secret_names"])}), args[1])
         elif port == "flyio":
@@ -183,5 +215,9 @@ def open_outside(path: Path) -> EmbeddedOutside:
         else:
             getattr(dns, method)(*args)
     return EmbeddedOutside(
-        JournaledGitHub(github, journal), JournaledFlyIO(flyio, journal), JournaledDNS(dns, journal), journal
+        JournaledGitHub(github, journal),
+        JournaledGitLab(gitlab, journal),
+        JournaledFlyIO(flyio, journal),
+        JournaledDNS(dns, journal),
+        journal,
     )

@@ -27,7 +27,7 @@ from services import ALL_SERVICES, api, apps, cleaner, github, logs, runtime, se
 from sim.bus import Bus
 from sim.chaos import ChaosConfig
 from sim.clock import VirtualClock
-from sim.fakes import EPOCH, FakeDNS, FakeFlyIO, FakeGitHub, Fakes, RuntimeScript
+from sim.fakes import EPOCH, FakeDNS, FakeFlyIO, FakeGitHub, FakeGitLab, Fakes, RuntimeScript
 from sim.player import play_until_quiet
 from spec.contract import Contract
 
@@ -43,12 +43,14 @@ class WorldLike(Protocol):
     """
 
     github: FakeGitHub
+    gitlab: FakeGitLab
     flyio: FakeFlyIO
     dns: FakeDNS
     settings: Settings
 
     # --- ways in: each hands over and returns; run() delivers -------------------------------------------------
     def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str: ...
+    def deliver_at(self, door: str, name: str, body: bytes, arrival_id: str) -> str: ...
     def create_app(
         self,
         *,
@@ -115,10 +117,16 @@ class FrontDoor(ABC):
 
     def deliver_webhook(self, event_name: str, body: bytes, delivery_id: str) -> str:
         """A verified GitHub delivery; raises WebhookRejectedError where the HTTP door answers 400."""
-        arrival = Arrival("webhook", delivery_id, event_name, body, delivery_id, self.now())
-        github.WEBHOOKS.admit(arrival)
+        return self.deliver_at(github.WEBHOOKS.name, event_name, body, delivery_id)
+
+    def deliver_at(self, door: str, name: str, body: bytes, arrival_id: str) -> str:
+        """A verified arrival through any service's door (`webhook`, `gitlab-webhook`), admitted as its HTTP
+        door admits it (raising the edge's rejection where that answers 400); its id is its correlation id."""
+        [edge] = [service.edges[door] for service in ALL_SERVICES if door in service.edges]
+        arrival = Arrival(door, arrival_id, name, body, arrival_id, self.now())
+        edge.admit(arrival)
         self._arrive(arrival)
-        return delivery_id
+        return arrival_id
 
     def report(self, report: RuntimeReport) -> None:
         """The runtime's status callback (its token checked); raises InvalidReportError where the door answers
@@ -210,7 +218,8 @@ class World(FrontDoor):
     ) -> None:
         self.fakes = Fakes(clock=VirtualClock(start))
         self.fakes.flyio.script = script
-        self.github, self.flyio, self.dns = self.fakes.github, self.fakes.flyio, self.fakes.dns
+        self.github, self.gitlab = self.fakes.github, self.fakes.gitlab
+        self.flyio, self.dns = self.fakes.flyio, self.fakes.dns
         self.settings = settings or Settings()
         self.ports: Ports = self.fakes.ports(self.settings)
         self.bus = Bus(_contract(), self.fakes.clock, seed=seed, chaos=chaos)

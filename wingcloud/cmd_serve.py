@@ -203,6 +203,13 @@ def _banner(system: System, data_dir: Path, host: str, port: int) -> None:
         lines.append("  webhook secret: from WINGCLOUD_GITHUB_WEBHOOK_SECRET")
     else:
         lines.append(f"  webhook secret: kept in {data_dir / 'credentials.json'} (webhook_secret)")
+    lines.append(f"  GitLab hook:  {base}/webhooks/gitlab (its secret token is the GitLab webhook token)")
+    if "gitlab_webhook_token" in credentials.generated:
+        lines.append(f"  GitLab webhook token (generated, kept in the data dir): {credentials.gitlab_webhook_token}")
+    elif os.environ.get("WINGCLOUD_GITLAB_WEBHOOK_TOKEN"):
+        lines.append("  GitLab webhook token: from WINGCLOUD_GITLAB_WEBHOOK_TOKEN")
+    else:
+        lines.append(f"  GitLab webhook token: kept in {data_dir / 'credentials.json'} (gitlab_webhook_token)")
     described = dict(system.outside.described)
     runtime = described.pop("runtime", None)
     lines.append("  outside world: " + ", ".join(f"{k}={v}" for k, v in described.items()))

@@ -1,6 +1,6 @@
 """The local process's composition: which outside world it talks to, and the system built on it.
 
-A service with credentials is called for real (`adapters.github`, `.flyio`, `.dns`); one without is the
+A service with credentials is called for real (`adapters.github`, `.gitlab`, `.flyio`, `.dns`); one without is the
 simulator's fake, journaled in the data dir (`sim.embedded`), and a fake fly.io comes with the embedded
 runtime that plays its machines' reports through the report door. This is the one place outside tests where
 the production code meets the simulator's fakes: the CLI's composition root.
@@ -18,13 +18,14 @@ from adapters.dns import DnsimpleClient
 from adapters.flyio import MachinesClient
 from adapters.flyio.machine_config import Guest
 from adapters.github import GitHubAppClient
+from adapters.gitlab import GitLabClient
 from adapters.local.machines import LocalMachines
-from adapters.local.repos import LocalReposGitHub, LocalRepositories
+from adapters.local.repos import LocalReposGitHub, LocalReposGitLab, LocalRepositories
 from adapters.local.runtime import LocalRuntime
 from adapters.local.system import DEFAULT_RETRY, Outside, System, build_system
 from adapters.settings import LocalSettings
 from bus.retry import RetryPolicy
-from ports import DNS, FlyIO, GitHub
+from ports import DNS, FlyIO, GitHub, GitLab
 from sim.embedded import EmbeddedOutside, open_outside
 from sim.player import RuntimePlayer
 from wingcloud.tools import find as find_tool
@@ -88,7 +89,7 @@ def outside_world(
     real_github = bool(settings.github_app_id and pem)
     real_dns = bool(settings.dnsimple_token and settings.dnsimple_account_id)
     embedded = None
-    if not (real_github and choice.name != "simulated" and real_dns):
+    if not (real_github and settings.gitlab_token and choice.name != "simulated" and real_dns):
         embedded = open_outside(data_dir / "outside.sqlite3")
     described: dict[str, str] = {}
     github: GitHub
@@ -109,6 +110,20 @@ def outside_world(
     else:
         assert embedded is not None
         github, described["github"] = embedded.github, "embedded"
+    gitlab: GitLab
+    if settings.gitlab_token is not None:
+        token = settings.gitlab_token.get_secret_value()
+        gitlab = GitLabClient(token, base_url=settings.gitlab_url, client=httpx.Client(timeout=10))
+        described["gitlab"] = settings.gitlab_url
+    elif repos is not None:
+        assert embedded is not None
+        gitlab, described["gitlab"] = (
+            LocalReposGitLab(embedded.gitlab, repos),
+            f"embedded, repositories in {repos.root}",
+        )
+    else:
+        assert embedded is not None
+        gitlab, described["gitlab"] = embedded.gitlab, "embedded"
     machines = None
     if choice.name == "flyio":
         assert settings.fly_api_token is not None
@@ -144,4 +159,4 @@ def outside_world(
         dns, described["dns"] = embedded.dns, "embedded"
     close = embedded.journal.close if embedded is not None else (lambda: None)
     reset = embedded.reset if embedded is not None else (lambda: None)
-    return Outside(github, flyio, dns, described, close, machines, reset), embedded
+    return Outside(github, flyio, dns, described, close, machines, reset, gitlab=gitlab), embedded

@@ -35,6 +35,11 @@ class Backend(Protocol):
         ...
 
     @property
+    def gitlab_webhook_token(self) -> str:
+        """The secret token GitLab's webhooks send in X-Gitlab-Token."""
+        ...
+
+    @property
     def max_webhook_bytes(self) -> int: ...
 
     @property

@@ -1,5 +1,5 @@
-"""The doors from outside: GitHub webhooks, and a deployment's status reports and log lines. Each keeps what it
-takes (`Backend.store`: the local inbox, or EventBridge on AWS) before it answers."""
+"""The doors from outside: GitHub and GitLab webhooks, and a deployment's status reports and log lines. Each
+keeps what it takes (`Backend.store`: the local inbox, or EventBridge on AWS) before it answers."""
 
 from __future__ import annotations
 
@@ -16,16 +16,21 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.github.webhooks import SignatureError, verify_signature
+from adapters.gitlab.webhooks import TokenError, verify_token
 from adapters.http.backend import Backend
 from adapters.http.errors import ApiError, internal_error, note_refusal
 from adapters.http.reports import Verdict, report_arrival, verdict
 from ports import Arrival, RuntimeReport
 from services.github import WebhookRejectedError
+from services.gitlab import WEBHOOKS as GITLAB_WEBHOOKS
+from services.gitlab import WebhookRejectedError as GitLabWebhookRejectedError
 from services.logs import InvalidLogsError, admit_logs
 from services.runtime import InvalidReportError, read_report
 
 log = logging.getLogger("wingcloud.webhooks")
 PATH = "/webhooks/github"
+GITLAB_PATH = "/webhooks/gitlab"
+MAX_DELIVERY_ID = 100
 
 
 class GitHubWebhooks:
@@ -112,6 +117,41 @@ async def accept_webhook(system: Backend, headers: dict[bytes, bytes], body: byt
     if not stored:
         return 200, {"delivery_id": delivery_id, "duplicate": True}
     return 202, {"delivery_id": delivery_id, "accepted": True}
+
+
+async def gitlab_webhook(request: Request) -> JSONResponse:
+    """`POST /webhooks/gitlab`: 401 without this wing.cloud's GitLab webhook token, 400 missing headers or a body
+    that can never become an event, 413 too big, 200 duplicate, 202 stored.
+
+    The delivery id is GitLab's `Idempotency-Key` (the same on every retry of one delivery), else its
+    `X-Gitlab-Event-UUID`: a redelivery is answered 200 and changes nothing."""
+    system: Backend = request.app.state.system
+    headers = request.headers
+    try:
+        verify_token(system.gitlab_webhook_token, headers.get("x-gitlab-token"))
+    except TokenError as error:
+        raise ApiError(401, str(error), "invalid_token") from None
+    limit = system.max_webhook_bytes
+    body = await read_body(request.receive, dict(request.scope["headers"]).get(b"content-length"), limit)
+    event = headers.get("x-gitlab-event")
+    delivery = headers.get("idempotency-key") or headers.get("x-gitlab-event-uuid")
+    wanted = (("X-Gitlab-Event", event), ("Idempotency-Key or X-Gitlab-Event-UUID", delivery))
+    missing = [name for name, value in wanted if not value]
+    if missing:
+        raise ApiError(400, f"missing header(s): {', '.join(missing)}", "missing_header")
+    assert event is not None and delivery is not None
+    if len(delivery) > MAX_DELIVERY_ID:
+        raise ApiError(
+            400, f"the delivery id is {len(delivery)} characters; at most {MAX_DELIVERY_ID}", "invalid_header"
+        )
+    arrival = Arrival(GITLAB_WEBHOOKS.name, delivery, event, body, delivery, datetime.now(UTC))
+    try:
+        system.admit(arrival)  # what can never become an event is refused now, not dead-lettered later
+    except GitLabWebhookRejectedError as error:
+        raise ApiError(400, str(error), error.code) from None
+    if not await _store(system, arrival):
+        return JSONResponse({"delivery_id": delivery, "duplicate": True}, status_code=200)
+    return JSONResponse({"delivery_id": delivery, "accepted": True}, status_code=202)
 
 
 async def runtime_report(request: Request) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""The outside world's call log: every call the services make to GitHub, fly.io and DNS, real or embedded,
+"""The outside world's call log: every call the services make to GitHub, GitLab, fly.io and DNS, real or embedded,
 with what it was asked, what it answered (or the error) and how long it took.
 
 The recorders wrap the outside ports where the local process builds them (`build_system`), closest to the
@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ports import DNS, BranchHead, CloneAccess, CommentRef, DnsEntry, FlyIO, GitHub, MachineSpec
+from ports import DNS, BranchHead, CloneAccess, CommentRef, DnsEntry, FlyIO, GitHub, GitLab, MachineSpec
 
 T = TypeVar("T")
 KEEP = 5000  # calls kept; older ones are deleted as new ones come in
@@ -230,6 +230,44 @@ class RecordedGitHub:
     def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
         return self._log.call(
             "github",
+            "clone_access",
+            {"installation_id": installation_id, "repository": repository},
+            lambda: self.inner.clone_access(installation_id, repository),
+            lambda access: {"url": access.url, "username": access.username, "token": REDACTED},
+        )
+
+
+class RecordedGitLab:
+    """`ports.GitLab`, every call recorded; its access token never is."""
+
+    def __init__(self, inner: GitLab, log: CallLog) -> None:
+        self.inner, self._log = inner, log
+
+    def upsert_merge_request_note(
+        self, project_id: int, repository: str, mr_iid: int, marker: str, body: str
+    ) -> CommentRef:
+        args = {"project_id": project_id, "repository": repository, "mr_iid": mr_iid, "body": body[:_BODY_CHARS]}
+        return self._log.call(
+            "gitlab",
+            "upsert_merge_request_note",
+            {**args, "marker": marker},
+            lambda: self.inner.upsert_merge_request_note(project_id, repository, mr_iid, marker, body),
+            asdict,
+        )
+
+    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
+        args = {"installation_id": installation_id, "repository": repository, "branch": branch}
+        return self._log.call(
+            "gitlab",
+            "get_branch_head",
+            args,
+            lambda: self.inner.get_branch_head(installation_id, repository, branch),
+            lambda head: asdict(head) if head is not None else "no such branch",
+        )
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        return self._log.call(
+            "gitlab",
             "clone_access",
             {"installation_id": installation_id, "repository": repository},
             lambda: self.inner.clone_access(installation_id, repository),

@@ -33,7 +33,7 @@ from events import Event
 from ports import App, Arrival, Environment, FeedItem, Ports, Settings
 from services import cleaner, github, logs
 from sim.clock import VirtualClock
-from sim.fakes import EPOCH, FakeDNS, FakeFlyIO, FakeGitHub, RuntimeScript
+from sim.fakes import EPOCH, FakeDNS, FakeFlyIO, FakeGitHub, FakeGitLab, RuntimeScript
 from sim.player import play_until_quiet
 from sim.world import FrontDoor
 
@@ -57,7 +57,7 @@ class LocalWorld(FrontDoor):
     ) -> None:
         self.settings = settings or Settings()
         self.clock = VirtualClock(start)
-        self.github, self.flyio, self.dns = FakeGitHub(), FakeFlyIO(script), FakeDNS()
+        self.github, self.gitlab, self.flyio, self.dns = FakeGitHub(), FakeGitLab(), FakeFlyIO(script), FakeDNS()
         folder = tempfile.TemporaryDirectory(prefix="wingcloud-local-world-")
         local = LocalSettings(
             github_webhook_secret=SecretStr("local-world"),
@@ -66,7 +66,8 @@ class LocalWorld(FrontDoor):
             dns_zone=self.settings.dns_zone,
             runtime_step_seconds=0,
         )
-        outside = Outside(self.github, self.flyio, self.dns, dict.fromkeys(("github", "flyio", "dns"), "embedded"))
+        described = dict.fromkeys(("github", "gitlab", "flyio", "dns"), "embedded")
+        outside = Outside(self.github, self.flyio, self.dns, described, gitlab=self.gitlab)
         self.system: System = build_system(
             local, Path(folder.name), self.settings.console_url, outside, retry=RETRY, clock=self.clock
         )

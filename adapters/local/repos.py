@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ports import BranchHead, CloneAccess, CommentRef, GitHub
+from ports import BranchHead, CloneAccess, CommentRef, GitHub, GitLab
 
 
 class RepositoryNotFoundError(LookupError):
@@ -44,6 +44,16 @@ class LocalRepositories:
         """The sha at the tip of `branch`, or None when there is no such branch."""
         return self.git(repository, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}")
 
+    def branch_head(self, repository: str, branch: str) -> BranchHead | None:
+        """The branch's tip and its subject; None when the repository or the branch is missing."""
+        try:
+            sha = self.head(repository, branch)
+        except RepositoryNotFoundError:
+            return None
+        if sha is None:
+            return None
+        return BranchHead(sha=sha, message=self.git(repository, "show", "-s", "--format=%s", sha))
+
     def has_commit(self, repository: str, sha: str) -> bool:
         return self.git(repository, "cat-file", "-e", f"{sha}^{{commit}}") is not None
 
@@ -71,16 +81,33 @@ class LocalReposGitHub:
 
     def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
         """The branch's tip in the repository on disk; None when either is missing (the app is refused)."""
-        try:
-            sha = self._repos.head(repository, branch)
-        except RepositoryNotFoundError:
-            return None
-        if sha is None:
-            return None
-        return BranchHead(sha=sha, message=self._repos.git(repository, "show", "-s", "--format=%s", sha))
+        return self._repos.branch_head(repository, branch)
 
     def installation_token(self, installation_id: int) -> str:
         return self._inner.installation_token(installation_id)
+
+    def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
+        """The repository's folder on disk when there is one (no token is needed to read it)."""
+        access = self._inner.clone_access(installation_id, repository)
+        folder = self._repos.clone_url(repository)
+        return access if folder is None else CloneAccess(folder, access.username, access.token)
+
+
+class LocalReposGitLab:
+    """The embedded GitLab, with branch heads read from the repositories on disk (`group/project` is
+    `DIR/group/project`, as for GitHub's)."""
+
+    def __init__(self, inner: GitLab, repos: LocalRepositories) -> None:
+        self._inner, self._repos = inner, repos
+
+    def upsert_merge_request_note(
+        self, project_id: int, repository: str, mr_iid: int, marker: str, body: str
+    ) -> CommentRef:
+        return self._inner.upsert_merge_request_note(project_id, repository, mr_iid, marker, body)
+
+    def get_branch_head(self, installation_id: int, repository: str, branch: str) -> BranchHead | None:
+        """The branch's tip in the repository on disk; None when either is missing (the app is refused)."""
+        return self._repos.branch_head(repository, branch)
 
     def clone_access(self, installation_id: int, repository: str) -> CloneAccess:
         """The repository's folder on disk when there is one (no token is needed to read it)."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from adapters.http.errors import ApiError
 from adapters.http.reports import CredentialedFlyIO, ReportTokens, report_arrival
 from adapters.local import outbox, views
-from adapters.local.calls import CallLog, RecordedDNS, RecordedFlyIO, RecordedGitHub, calling
+from adapters.local.calls import CallLog, RecordedDNS, RecordedFlyIO, RecordedGitHub, RecordedGitLab, calling
 from adapters.local.db import Checkpointer, Database
 from adapters.local.inbox import SCHEMA as INBOX_SCHEMA
 from adapters.local.inbox import VERSION as INBOX_VERSION
@@ -38,7 +38,19 @@ from bus.delivery import Target, command
 from bus.retry import RetryPolicy
 from bus.routing import Router, Sealer, targets_of
 from events import Event
-from ports import DNS, Arrival, Clock, Environments, FlyIO, GitHub, Ports, RuntimeReport, ServiceDefinition, Settings
+from ports import (
+    DNS,
+    Arrival,
+    Clock,
+    Environments,
+    FlyIO,
+    GitHub,
+    GitLab,
+    Ports,
+    RuntimeReport,
+    ServiceDefinition,
+    Settings,
+)
 from ports.records import KeyValueComments, KeyValueLogIndex, KeyValueMachines, KeyValueRetiredNames
 from services.secrets import StoredSecretReader
 from spec.contract import Contract
@@ -70,6 +82,7 @@ class Outside:
     close: Callable[[], None] = lambda: None
     machines: LocalMachines | None = None  # the local runtime's, when deployments run on this machine
     reset: Callable[[], None] = lambda: None  # forget what the embedded outside world holds (the console's reset)
+    gitlab: GitLab = field(kw_only=True)
 
 
 @dataclass
@@ -146,6 +159,10 @@ class System:
     @property
     def webhook_secret(self) -> str:
         return self.credentials.webhook_secret
+
+    @property
+    def gitlab_webhook_token(self) -> str:
+        return self.credentials.gitlab_webhook_token
 
     @property
     def max_webhook_bytes(self) -> int:
@@ -245,6 +262,7 @@ def build_system(
         data_dir / "outside-calls.sqlite3",
         {
             "github": described.get("github", "?"),
+            "gitlab": described.get("gitlab", "?"),
             "flyio": described.get("runtime", "?"),
             "dns": described.get("dns", "?"),
         },
@@ -253,6 +271,7 @@ def build_system(
         clock=clock or SystemClock(),
         ids=RandomIds(),
         github=RecordedGitHub(outside.github, calls),
+        gitlab=RecordedGitLab(outside.gitlab, calls),
         flyio=CredentialedFlyIO(RecordedFlyIO(outside.flyio, calls), tokens, public),
         dns=RecordedDNS(outside.dns, calls),
         keys=keys,

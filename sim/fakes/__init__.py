@@ -17,6 +17,7 @@ from sim.fakes.dns import FakeDNS
 from sim.fakes.feed import MemoryFeed
 from sim.fakes.flyio import FakeFlyApp, FakeFlyIO, RuntimeScript, script_reports
 from sim.fakes.github import FakeComment, FakeGitHub
+from sim.fakes.gitlab import FakeGitLab, FakeNote
 from sim.fakes.keys import FakeKeyService
 from sim.fakes.tables import MemoryApps, MemoryEnvironments, MemoryKeyValue, MemorySecretStore, MemoryUsage
 from sim.ids import SequentialIds
@@ -29,6 +30,7 @@ class Fakes:
     """One fake per port; `ports()` wires them (and a clock and ids) into a `Ports` bundle."""
 
     github: FakeGitHub = field(default_factory=FakeGitHub)
+    gitlab: FakeGitLab = field(default_factory=FakeGitLab)
     flyio: FakeFlyIO = field(default_factory=FakeFlyIO)
     dns: FakeDNS = field(default_factory=FakeDNS)
     keys: FakeKeyService = field(default_factory=FakeKeyService)
@@ -49,6 +51,7 @@ class Fakes:
             clock=self.clock,
             ids=self.ids,
             github=self.github,
+            gitlab=self.gitlab,
             flyio=self.flyio,
             dns=self.dns,
             keys=self.keys,
@@ -76,7 +79,9 @@ __all__ = [
     "FakeFlyApp",
     "FakeFlyIO",
     "FakeGitHub",
+    "FakeGitLab",
     "FakeKeyService",
+    "FakeNote",
     "Fakes",
     "MemoryApps",
     "MemoryEnvironments",

@@ -1,4 +1,5 @@
-"""The ingress secret (Secrets Manager): the GitHub webhook secret, the API token and the report key.
+"""The ingress secret (Secrets Manager): the GitHub webhook secret, GitLab's webhook token, the API token and the
+report key.
 
 One JSON secret per stack, made by `wingcloud deploy` (never by the template, so no value is in a template
 or a stack's parameters). Read through Powertools' `SecretsProvider`, which caches it for `max_age` seconds:
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FIELDS = ("github_webhook_secret", "api_token", "report_key")
+FIELDS = ("github_webhook_secret", "api_token", "report_key", "gitlab_webhook_token")
 MAX_AGE = 300
 
 
@@ -24,6 +25,7 @@ class IngressCredentials:
     webhook_secret: str
     api_token: str
     report_key: bytes
+    gitlab_webhook_token: str
 
 
 class IngressSecret:
@@ -50,5 +52,8 @@ class IngressSecret:
         if missing:
             raise IngressSecretError(f"the ingress secret {self._arn} lacks {', '.join(missing)}")
         return IngressCredentials(
-            str(value["github_webhook_secret"]), str(value["api_token"]), str(value["report_key"]).encode()
+            str(value["github_webhook_secret"]),
+            str(value["api_token"]),
+            str(value["report_key"]).encode(),
+            str(value["gitlab_webhook_token"]),
         )

@@ -1,8 +1,8 @@
 """The ingress Lambda: `adapters.eventbridge.function.ingress.handler`, behind the stack's HTTP API.
 
 One ASGI app, the same routes and code as `wingcloud serve` (`adapters.http`): `POST /webhooks/github`,
-`POST|GET /runtime/reports`, `POST /runtime/logs` and the REST API under `/api`, adapted to API Gateway's
-payload format 2.0 by Mangum. Behind it, `AwsBackend`: the API's commands and the doors' arrivals run in this
+`POST /webhooks/gitlab`, `POST|GET /runtime/reports`, `POST /runtime/logs` and the REST API under `/api`, adapted
+to API Gateway's payload format 2.0 by Mangum. Behind it, `AwsBackend`: the API's commands and the doors' arrivals run in this
 function through the kernel with the consumer of the service they belong to (its own grants, its ledger
 namespace, its PutEvents source), so an arrival is answered 2xx only once its events are on the bus.
 """
@@ -130,6 +130,10 @@ class AwsBackend:
         return self._credentials().webhook_secret
 
     @property
+    def gitlab_webhook_token(self) -> str:
+        return self._credentials().gitlab_webhook_token
+
+    @property
     def api_token(self) -> str:
         return self._credentials().api_token
 
@@ -139,7 +143,7 @@ class AwsBackend:
 
     @property
     def described(self) -> dict[str, str]:
-        return {name: "the outside-credentials secret" for name in ("github", "flyio", "dns")}
+        return {name: "the outside-credentials secret" for name in ("github", "gitlab", "flyio", "dns")}
 
     def command(
         self, service: str, work: Callable[[Ports], tuple[R, Sequence[Event]]], *, correlation_id: str | None = None
@@ -202,7 +206,7 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
 
     from adapters.http import api
     from adapters.http.api_common import ApiAuth, SecurityHeaders, install_error_handlers
-    from adapters.http.doors import GitHubWebhooks, runtime_current, runtime_logs, runtime_report
+    from adapters.http.doors import GitHubWebhooks, gitlab_webhook, runtime_current, runtime_logs, runtime_report
     from adapters.http.errors import http_error, server_error
 
     app = FastAPI(
@@ -218,6 +222,7 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
     app.include_router(api.router)
     app.router.routes.extend(
         [
+            Route("/webhooks/gitlab", gitlab_webhook, methods=["POST"]),
             Route("/runtime/reports", runtime_report, methods=["POST"]),
             Route("/runtime/reports", runtime_current, methods=["GET"]),
             Route("/runtime/logs", runtime_logs, methods=["POST"]),

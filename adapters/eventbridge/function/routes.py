@@ -6,13 +6,14 @@ from __future__ import annotations
 # API Gateway route keys (HTTP API): each goes to the ingress function's Lambda integration.
 ROUTES = (
     "POST /webhooks/github",
+    "POST /webhooks/gitlab",
     "POST /runtime/reports",
     "GET /runtime/reports",
     "POST /runtime/logs",
     "ANY /api/{proxy+}",
 )
 # The services whose doors and API commands the ingress function runs (with each one's own grants).
-HOSTED_SERVICES = ("api", "apps", "github", "logs", "runtime", "secrets")
+HOSTED_SERVICES = ("api", "apps", "github", "gitlab", "logs", "runtime", "secrets")
 # A synchronous Lambda invocation carries at most 6 MB of request (API Gateway's HTTP API 10 MB): a body over
 # this limit is refused with 413 here rather than failing in front of the function. GitHub caps its
 # payloads at 25 MB, so on AWS a webhook between 5 and 25 MB is refused (locally: accepted).

@@ -34,6 +34,7 @@ from ports import (
     Feed,
     FlyIO,
     GitHub,
+    GitLab,
     Ids,
     KeyService,
     KeyValue,
@@ -127,6 +128,7 @@ class Outside:
     dns: DNS
     clock: Clock = field(default_factory=SystemClock)
     ids: Ids = field(default_factory=RandomIds)
+    gitlab: GitLab | None = None  # None: a GitLab call fails naming the service (no client was given)
 
 
 class AwsClients:
@@ -178,6 +180,7 @@ def build_ports(
         clock=outside.clock,
         ids=outside.ids,
         github=outside.github,
+        gitlab=outside.gitlab or cast(GitLab, _Denied(service, "GitLab", "no GitLab client was given")),
         flyio=_reporting(settings, clients, outside.flyio),
         dns=outside.dns,
         keys=keys,
@@ -219,7 +222,7 @@ def _reporting(settings: LambdaSettings, clients: AwsClients, flyio: FlyIO) -> F
 
 
 def _outside_from_secret(settings: LambdaSettings, clients: AwsClients) -> Outside:
-    """Real GitHub / fly.io / dnsimple clients from one JSON secret, fetched when a port is first used."""
+    """Real GitHub / GitLab / fly.io / dnsimple clients from one JSON secret, fetched when a port is first used."""
     cache: dict[str, dict[str, str]] = {}
 
     def credentials() -> dict[str, str]:
@@ -250,7 +253,18 @@ def _outside_from_secret(settings: LambdaSettings, clients: AwsClients) -> Outsi
         c = credentials()
         return DnsimpleClient(c["dnsimple_token"], c["dnsimple_account_id"])
 
-    return Outside(github=cast(GitHub, _Lazy(github)), flyio=cast(FlyIO, _Lazy(flyio)), dns=cast(DNS, _Lazy(dns)))
+    def gitlab() -> object:
+        from adapters.gitlab.client import GitLabClient
+
+        c = credentials()
+        return GitLabClient(c["gitlab_token"], base_url=c.get("gitlab_url", "https://gitlab.com"))
+
+    return Outside(
+        github=cast(GitHub, _Lazy(github)),
+        flyio=cast(FlyIO, _Lazy(flyio)),
+        dns=cast(DNS, _Lazy(dns)),
+        gitlab=cast(GitLab, _Lazy(gitlab)),
+    )
 
 
 class _Lazy:

@@ -34,6 +34,8 @@ from ports import App, Arrival, Environment, FeedItem, Ports, RuntimeReport, Set
 from ports.codec import to_json
 from services import cleaner, github, logs
 from services.github import WebhookRejectedError
+from services.gitlab import WEBHOOKS as GITLAB_WEBHOOKS
+from services.gitlab import WebhookRejectedError as GitLabWebhookRejectedError
 from services.runtime import InvalidReportError
 from sim.fakes import EPOCH, Fakes, RuntimeScript
 from sim.player import play_until_quiet
@@ -66,9 +68,16 @@ class AwsWorld(FrontDoor):
         self.fakes = Fakes()
         self.fakes.clock.set(start)
         self.fakes.flyio.script = script
-        self.github, self.flyio, self.dns = self.fakes.github, self.fakes.flyio, self.fakes.dns
+        self.github, self.gitlab, self.flyio, self.dns = (
+            self.fakes.github,
+            self.fakes.gitlab,
+            self.fakes.flyio,
+            self.fakes.dns,
+        )
         self.settings = settings or Settings()
-        outside = Outside(self.github, self.flyio, self.dns, clock=self.fakes.clock, ids=self.fakes.ids)
+        outside = Outside(
+            self.github, self.flyio, self.dns, clock=self.fakes.clock, ids=self.fakes.ids, gitlab=self.gitlab
+        )
         self.journal: list[Handled] = []
         self.consumers: dict[str, Consumer] = {}
         for service in stack.services():
@@ -130,6 +139,29 @@ class AwsWorld(FrontDoor):
         if answer.status not in (200, 202):
             raise IngressError(f"POST /webhooks/github answered {answer.status}: {answer.body[:500]!r}")
         return delivery_id
+
+    def deliver_at(self, door: str, name: str, body: bytes, arrival_id: str) -> str:
+        """A delivery through its HTTP door on the ingress function: GitHub's signed, GitLab's with the stack's
+        token in X-Gitlab-Token and its id as GitLab's Idempotency-Key."""
+        if door == github.WEBHOOKS.name:
+            return self.deliver_webhook(name, body, arrival_id)
+        if door != GITLAB_WEBHOOKS.name:
+            raise AssertionError(f"no HTTP door {door!r} on the ingress function")
+        headers = {
+            "Content-Type": "application/json",
+            "X-Gitlab-Event": name,
+            "X-Gitlab-Token": self.ingress.gitlab_webhook_token,
+            "Idempotency-Key": arrival_id,
+            "X-Gitlab-Event-UUID": arrival_id,
+            "User-Agent": "GitLab/offline",
+        }
+        answer = self.request("POST", "/webhooks/gitlab", body=body, headers=headers)
+        if answer.status == 400:
+            found = answer.json()
+            raise GitLabWebhookRejectedError(found["detail"], found["error"])
+        if answer.status not in (200, 202):
+            raise IngressError(f"POST /webhooks/gitlab answered {answer.status}: {answer.body[:500]!r}")
+        return arrival_id
 
     def report(self, report: RuntimeReport) -> None:
         """A runtime report, with its deployment's token, POSTed to /runtime/reports (409: stale, recorded)."""

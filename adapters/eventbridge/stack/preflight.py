@@ -1,6 +1,7 @@
 """What `wingcloud deploy` does around the stack: make the ingress secret, and tell GitHub where to send webhooks.
 
-The ingress secret (Secrets Manager, JSON: `github_webhook_secret`, `api_token`, `report_key`) is made once per
+The ingress secret (Secrets Manager, JSON: `github_webhook_secret`, `api_token`, `report_key`,
+`gitlab_webhook_token`) is made once per
 stack with random values and kept across deploys; no value is in the template or its parameters. The preflight
 (the RFC's "update webhook URL on deploy") points the GitHub App's webhook at the deployed ingress with
 `PATCH /app/hook/config`, authenticated as the App (its JWT), and sets the webhook secret to the stack's.
@@ -18,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from adapters.github.client import API_URL, API_VERSION, GitHubAppClient
 
-FIELDS = ("github_webhook_secret", "api_token", "report_key")
+FIELDS = ("github_webhook_secret", "api_token", "report_key", "gitlab_webhook_token")
 
 
 class PreflightError(RuntimeError):
@@ -42,7 +43,7 @@ def ensure_ingress_secret(secretsmanager: Any, stack_name: str) -> IngressSecret
         value = {field: secrets.token_urlsafe(32) for field in FIELDS}
         made = secretsmanager.create_secret(
             Name=name,
-            Description="wing.cloud ingress: GitHub webhook secret, API token, runtime report key",
+            Description="wing.cloud ingress: GitHub webhook secret, GitLab webhook token, API token, runtime report key",
             SecretString=json.dumps(value),
         )
         return IngressSecretRef(str(made["ARN"]), True)

@@ -41,11 +41,12 @@ PARAMETERS = {
     "OutsideCredentialsSecretArn": {
         "Type": "String",
         "Default": "",
-        "Description": "Secrets Manager secret (JSON) with the GitHub App, fly.io and dnsimple credentials",
+        "Description": "Secrets Manager secret (JSON) with the GitHub App, GitLab, fly.io and dnsimple credentials",
     },
     "IngressSecretArn": {
         "Type": "String",
-        "Description": "Secrets Manager secret (JSON: github_webhook_secret, api_token, report_key); "
+        "Description": "Secrets Manager secret (JSON: github_webhook_secret, api_token, report_key, "
+        "gitlab_webhook_token); "
         "`wingcloud deploy` makes it",
     },
     "PublicUrl": {

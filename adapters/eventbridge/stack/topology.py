@@ -55,7 +55,7 @@ PORT_STORES: dict[str, tuple[str, ...]] = {
     "Feed": ("feed",),
     "Usage": ("usage",),
 }
-OUTSIDE_PORTS = frozenset({"GitHub", "FlyIO", "DNS", "Clock", "Ids"})
+OUTSIDE_PORTS = frozenset({"GitHub", "GitLab", "FlyIO", "DNS", "Clock", "Ids"})
 OWNED_STORES = frozenset({"apps", "environments", "usage"})  # the others are written by whoever is granted them
 READ_ONLY_PORTS = frozenset({"SecretReader"})
 ALWAYS_GRANTED = ("ledger", "kv")  # the kernel records what each handler did; small records, per namespace
@@ -72,7 +72,7 @@ MAX_RECEIVE_COUNT = 5
 OUTSIDE_CONCURRENCY = 2
 QUEUE_CONCURRENCY = 5
 SCHEDULE_EXPRESSION = re.compile(r"\b(?:rate|cron)\([^)]*\)")  # how x-triggers spells a timer
-OUTSIDE_CREDENTIALS_PORTS = frozenset({"GitHub", "FlyIO", "DNS"})  # read their credentials from one secret
+OUTSIDE_CREDENTIALS_PORTS = frozenset({"GitHub", "GitLab", "FlyIO", "DNS"})  # their credentials: one secret
 
 
 class UnmappedPortError(ValueError):

@@ -249,7 +249,7 @@ def test_every_route_of_the_http_api_reaches_a_route_of_the_app(world: AwsWorld)
 def test_the_ingress_secret_names_what_is_missing(aws: AwsClients) -> None:
     sm = aws("secretsmanager")
     arn = sm.create_secret(Name="wingcloud/test/partial", SecretString=json.dumps({"api_token": "t"}))["ARN"]
-    with pytest.raises(IngressSecretError, match="lacks github_webhook_secret, report_key"):
+    with pytest.raises(IngressSecretError, match="lacks github_webhook_secret, report_key, gitlab_webhook_token"):
         IngressSecret(sm, arn)()
     with pytest.raises(IngressSecretError, match="cannot read the ingress secret"):
         IngressSecret(sm, "wingcloud/test/absent")()

@@ -64,7 +64,7 @@ def test_the_ingress_secret_is_made_once_and_completed_when_a_field_is_missing(a
     sm = aws("secretsmanager")
     first = ensure_ingress_secret(sm, "preflight-test")
     value = json.loads(sm.get_secret_value(SecretId=first.arn)["SecretString"])
-    assert first.created and set(value) == {"github_webhook_secret", "api_token", "report_key"}
+    assert first.created and set(value) == {"github_webhook_secret", "api_token", "report_key", "gitlab_webhook_token"}
     assert all(len(v) >= 40 for v in value.values())
     again = ensure_ingress_secret(sm, "preflight-test")
     assert (again.arn, again.created) == (first.arn, False)
@@ -73,6 +73,7 @@ def test_the_ingress_secret_is_made_once_and_completed_when_a_field_is_missing(a
     completed = ensure_ingress_secret(sm, "preflight-test")
     now = json.loads(sm.get_secret_value(SecretId=first.arn)["SecretString"])
     assert completed.created and now["api_token"] == "kept" and now["report_key"] and now["github_webhook_secret"]
+    assert now["gitlab_webhook_token"] not in ("", value["gitlab_webhook_token"])  # made anew, not an old value
 
 
 def outside_credentials(aws: AwsClients, name: str) -> str:
