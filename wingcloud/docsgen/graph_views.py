@@ -37,7 +37,8 @@ def grouped_edges(contract: Contract) -> dict[tuple[str, str], list[str]]:
 # Room between ranks and nodes for the multi-line edge labels (mermaid's defaults: 50 and 50).
 SPACING = '%%{init: {"flowchart": {"rankSpacing": 90, "nodeSpacing": 40}}}%%'
 # The whole system at its own size (the page scrolls it): shrunk to a page's width its text cannot be read.
-WHOLE = '%%{init: {"flowchart": {"rankSpacing": 90, "nodeSpacing": 40, "useMaxWidth": false}}}%%'
+# Straight edges: curved ones put long labels of neighbouring edges over each other.
+WHOLE = '%%{init: {"flowchart": {"rankSpacing": 90, "nodeSpacing": 40, "curve": "linear", "useMaxWidth": false}}}%%'
 
 
 def _mermaid(

@@ -159,9 +159,13 @@ def flowchart(edges: Sequence[tuple[Node, str, Node]]) -> str:
         f'    {_node_id(n)}(["{mermaid_text(n[1])}"])' if n[0] else f'    {_node_id(n)}["{mermaid_text(n[1])}"]'
         for n in nodes
     ]
-    # room for multi-line labels; straight edges put each label where no other edge's label is
-    spacing = '%%{init: {"flowchart": {"rankSpacing": 100, "nodeSpacing": 80, "curve": "linear"}}}%%'
-    return "\n".join([spacing, "flowchart TB", *shapes, *lines])  # top to bottom: narrow enough for a page
+    # room for multi-line labels; straight edges put each label where no other edge's label is; drawn at its own
+    # size (a workflow that fans out to many services is wider than a page: the page scrolls it, its text stays
+    # readable, as for the context map)
+    spacing = (
+        '%%{init: {"flowchart": {"rankSpacing": 100, "nodeSpacing": 80, "curve": "linear", "useMaxWidth": false}}}%%'
+    )
+    return "\n".join([spacing, "flowchart TB", *shapes, *lines])  # top to bottom: as narrow as it can be
 
 
 def _node_id(node: Node) -> str:
