@@ -118,11 +118,8 @@ def deploy(
         out.print(f"  note: {note}", highlight=False)
     out.print(f"ingress URL:  {deployment.ingress_url}", highlight=False)
     out.print(f"webhook URL:  {deployment.webhook_url}", highlight=False)
-    out.print(
-        f"GitLab hook:  {deployment.ingress_url}/webhooks/gitlab (secret token: the gitlab_webhook_token of "
-        f"{deployment.ingress_secret})",
-        highlight=False,
-    )
+    out.print(f"GitLab hook:  {deployment.ingress_url}/webhooks/gitlab", highlight=False)
+    out.print(f"  its secret token: the gitlab_webhook_token of {deployment.ingress_secret}", highlight=False)
     out.print(
         f"API:          {deployment.ingress_url}/api (token: the api_token of {deployment.ingress_secret})",
         highlight=False,

@@ -3,8 +3,10 @@ draw), laid out in columns that follow the flow of events. Pure: no I/O, the sam
 
 Layout, in three steps a reader can check by eye:
 1. Cycles are broken where the flow turns back: a depth-first walk from the services that outside triggers
-   feed, in the spec's order of services (the spec lists them along the flow: github, apps, environments...),
-   marks each edge into a service still on the walk as a *back* edge (environments -> github: the comment).
+   feed, in the spec's order of services (the spec lists them along the flow: github, gitlab, apps,
+   environments...), marks each edge into a service still on the walk as a *back* edge (environments -> github:
+   the comment). The leading services (those hearing from no service listed before them: the ways in) count
+   as on the walk from the start, so environments -> gitlab turns back too, though the walk began at github.
 2. A service's column is its longest path from a source over the other edges; a source that feeds only later
    columns moves up next to the first of them (secrets sits by notifications, not at the far left).
 3. Within a column, services are ordered by the mean row of their neighbours in the previous column (a few
@@ -74,6 +76,15 @@ def _back_edges(order: list[str], edges: set[tuple[str, str]], roots: list[str])
         successors[sender].append(receiver)
     back: set[tuple[str, str]] = set()
     state: dict[str, int] = {}  # 1: on the walk, 2: done
+    # The spec's leading services that hear from no service listed before them (github, gitlab: the ways in)
+    # are all on the walk from the start, so what flows back into any of them is a back edge, whichever
+    # of them the walk started from.
+    leading: list[str] = []
+    for name in order:
+        if any((sender, name) in edges for sender in order[: rank[name]]):
+            break
+        leading.append(name)
+    state.update(dict.fromkeys(leading, 1))
 
     def walk(node: str) -> None:
         state[node] = 1
@@ -84,6 +95,8 @@ def _back_edges(order: list[str], edges: set[tuple[str, str]], roots: list[str])
                 walk(nxt)
         state[node] = 2
 
+    for root in leading:
+        walk(root)
     for root in [*roots, *order]:
         if root not in state:
             walk(root)

@@ -63,7 +63,7 @@ def test_a_removed_required_field_breaks_receivers_still_on_the_old_spec(tmp_pat
     )
     assert found.what == "removed required field 'merged'"
     assert "receivers still on the old code (environments, notifications) refuse events" in found.why
-    assert "senders on the new code (github)" in found.why
+    assert "senders on the new code (github, gitlab)" in found.why
 
 
 def test_a_changed_type_breaks_both_ways_in_one_line(tmp_path: Path) -> None:
@@ -94,7 +94,9 @@ def test_a_narrowed_enum_in_a_shared_component_breaks_new_receivers_of_every_mes
         "forward",
     )
     assert found.what == 'enum narrowed: removed "stale-preview" (in #/components/schemas/StopReason)'
-    assert "receivers on the new code (endpoints, github, logs, notifications, runtime, usage) refuse" in found.why
+    assert (
+        "receivers on the new code (endpoints, github, gitlab, logs, notifications, runtime, usage) refuse" in found.why
+    )
 
 
 def test_a_widened_enum_breaks_receivers_still_on_the_old_spec(tmp_path: Path) -> None:
@@ -115,7 +117,7 @@ def test_an_added_required_field_breaks_new_receivers_of_what_old_senders_send(t
     found = _one(_findings(tmp_path, edit))
     assert (found.pointer, found.verdict, found.compatibility) == ("/properties/origin", BREAKING, "forward")
     assert found.what == "added required field 'origin'"
-    assert "senders still on the old code (github) send, and archived ones replayed" in found.why
+    assert "senders still on the old code (github, gitlab) send, and archived ones replayed" in found.why
 
 
 def test_an_added_optional_field_is_fully_compatible_because_receivers_drop_what_they_do_not_know(

@@ -77,7 +77,8 @@ def test_refs_point_into_definitions_and_all_resolve(contract: Contract) -> None
 
 
 def test_schema_names_follow_the_registry_style(contract: Contract) -> None:
-    assert schema_name(contract, "PullRequestOpened") == "wingcloud.github@PullRequestOpened"
+    assert schema_name(contract, "AppCreated") == "wingcloud.apps@AppCreated"
+    assert schema_name(contract, "PullRequestOpened") == "wingcloud@PullRequestOpened"  # sent by github and gitlab
     assert event_schema(contract, "AppCreated")["x-amazon-events-source"] == "wingcloud.apps"
 
 

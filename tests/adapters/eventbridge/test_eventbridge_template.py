@@ -228,7 +228,7 @@ def test_queue_consumers_are_capped_and_the_outside_callers_most(template: dict[
     for function in functions(contract):
         if function.has_queue:
             mapping = template["Resources"][f"{function.logical}EventSourceMapping"]["Properties"]
-            expected = 2 if function.service in ("apps", "endpoints", "github", "runtime") else 5
+            expected = 2 if function.service in ("apps", "endpoints", "github", "gitlab", "runtime") else 5
             assert mapping["ScalingConfig"] == {"MaximumConcurrency": expected}, function.service
 
 

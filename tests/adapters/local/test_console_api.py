@@ -235,7 +235,12 @@ def test_the_outside_world_panel_lists_every_call_with_its_answer(
 ) -> None:
     opened(client, system)
     data = client.get("/api/console/outside", headers=AUTH).json()
-    assert data["backends"] == {"github": "embedded", "flyio": system.outside.described["runtime"], "dns": "embedded"}
+    assert data["backends"] == {
+        "github": "embedded",
+        "gitlab": "embedded",
+        "flyio": system.outside.described["runtime"],
+        "dns": "embedded",
+    }
     methods = {(c["port"], c["method"]) for c in data["calls"]}
     assert {("github", "update_webhook_url"), ("flyio", "run_machine"), ("dns", "upsert_record")} <= methods
     assert ("github", "upsert_pull_request_comment") in methods

@@ -13,7 +13,14 @@ def test_columns_follow_the_flow_and_back_edges_turn_back() -> None:
     assert column["github"] < column["apps"] < column["environments"] < column["runtime"]
     assert column["environments"] < column["endpoints"] < column["notifications"]
     back = {link.id for link in drawn.links if link.back}
-    assert back == {"environments->github", "endpoints->github", "runtime->environments"}
+    assert back == {
+        "environments->github",
+        "endpoints->github",
+        "environments->gitlab",
+        "endpoints->gitlab",
+        "runtime->environments",
+    }
+    assert column["gitlab"] == column["github"] == 0  # both ways in lead, though the walk starts at github
     assert column["apps"] < column["secrets"] < column["notifications"]  # secrets hears AppDeleted, tells notifications
     nodes = {n.name for n in drawn.nodes}
     for link in drawn.links:  # every arrow that is not a back edge points to the right
