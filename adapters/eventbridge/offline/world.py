@@ -132,13 +132,20 @@ class AwsWorld(FrontDoor):
             "X-Hub-Signature-256": signature,
             "User-Agent": "GitHub-Hookshot/offline",
         }
-        answer = self.request("POST", "/webhooks/github", body=body, headers=headers)
+        self._post_webhook("/webhooks/github", body, headers, WebhookRejectedError)
+        return delivery_id
+
+    def _post_webhook(
+        self, path: str, body: bytes, headers: dict[str, str], rejected: Callable[[str, str], Exception]
+    ) -> None:
+        """POST one delivery to a webhook door: a 400 raises the door's rejection (as the edge would), any other
+        answer than 200/202 is the ingress failing."""
+        answer = self.request("POST", path, body=body, headers=headers)
         if answer.status == 400:
             found = answer.json()
-            raise WebhookRejectedError(found["detail"], found["error"])
+            raise rejected(found["detail"], found["error"])
         if answer.status not in (200, 202):
-            raise IngressError(f"POST /webhooks/github answered {answer.status}: {answer.body[:500]!r}")
-        return delivery_id
+            raise IngressError(f"POST {path} answered {answer.status}: {answer.body[:500]!r}")
 
     def deliver_at(self, door: str, name: str, body: bytes, arrival_id: str) -> str:
         """A delivery through its HTTP door on the ingress function: GitHub's signed, GitLab's with the stack's
@@ -155,12 +162,7 @@ class AwsWorld(FrontDoor):
             "X-Gitlab-Event-UUID": arrival_id,
             "User-Agent": "GitLab/offline",
         }
-        answer = self.request("POST", "/webhooks/gitlab", body=body, headers=headers)
-        if answer.status == 400:
-            found = answer.json()
-            raise GitLabWebhookRejectedError(found["detail"], found["error"])
-        if answer.status not in (200, 202):
-            raise IngressError(f"POST /webhooks/gitlab answered {answer.status}: {answer.body[:500]!r}")
+        self._post_webhook("/webhooks/gitlab", body, headers, GitLabWebhookRejectedError)
         return arrival_id
 
     def report(self, report: RuntimeReport) -> None:
