@@ -43,7 +43,8 @@ class UnitOfWork(Protocol):
     ports: Ports
 
     def handled(self, target: str, key: str) -> bool:
-        """`target` already completed parcel `key`."""
+        """`target` already completed parcel `key`. A backend may write its mark here already (SQLite does, in
+        one statement): the unit of work commits it with the work, or rolls it back with the work."""
         ...
 
     def complete(self, published: Sequence[Envelope], *, target: str | None = None, key: str | None = None) -> None:

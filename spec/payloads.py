@@ -5,6 +5,7 @@ Imported by the generated `events` package at every bus boundary, so it depends 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -100,9 +101,18 @@ def _known(schema: Any, value: Any) -> Any:
 
 
 def _formats() -> dict[str, Any]:
-    """jsonschema's own format checks, for the compiled validators: both judge a format the same way."""
+    """jsonschema's own format checks, for the compiled validators: both judge a format the same way. A verdict
+    on a string is remembered (a bounded cache): the same timestamps, ids and URLs recur from event to event."""
     checker = Draft7Validator.FORMAT_CHECKER
-    return {name: (lambda value, name=name: checker.conforms(value, name)) for name in checker.checkers}
+
+    @functools.lru_cache(maxsize=16384)
+    def on_text(value: str, name: str) -> bool:
+        return bool(checker.conforms(value, name))
+
+    def conforms(value: Any, name: str) -> bool:
+        return on_text(value, name) if type(value) is str else bool(checker.conforms(value, name))
+
+    return {name: (lambda value, name=name: conforms(value, name)) for name in checker.checkers}
 
 
 class PayloadValidator:

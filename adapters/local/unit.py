@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.local import outbox
 from adapters.local.db import Database
@@ -21,13 +21,18 @@ class SqliteUnit:
     conn: sqlite3.Connection
     ports: Ports
     router: Router
+    _claimed: set[tuple[str, str]] = field(default_factory=set)
 
     def handled(self, target: str, key: str) -> bool:
-        row = self.conn.execute("SELECT 1 FROM handled WHERE target = ? AND key = ?", (target, key)).fetchone()
-        return row is not None
+        """Whether `target` handled `key` before; if not, the ledger row is written now, in one statement (the
+        unit's rollback takes it back when the work fails, so a retry finds the parcel unhandled)."""
+        claimed = self.conn.execute("INSERT OR IGNORE INTO handled (target, key) VALUES (?, ?)", (target, key))
+        if claimed.rowcount:
+            self._claimed.add((target, key))
+        return not claimed.rowcount
 
     def complete(self, published: Sequence[Envelope], *, target: str | None = None, key: str | None = None) -> None:
-        if target is not None and key is not None:
+        if target is not None and key is not None and (target, key) not in self._claimed:
             self.conn.execute("INSERT INTO handled (target, key) VALUES (?, ?)", (target, key))
         outbox.publish(self.conn, self.router, published, self.ports.clock.now())
 

@@ -14,7 +14,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -24,6 +25,7 @@ from adapters.local.db import Database
 from adapters.local.unit import savepoint
 from bus.deadletters import DeadLetter
 from bus.delivery import Outcome, Parcel, Target, deliver
+from bus.envelope import Envelope
 from bus.retry import RetryPolicy, settle_failure
 from bus.routing import Router, Sealer
 from ports import Arrival, Ports
@@ -33,6 +35,10 @@ log = logging.getLogger("wingcloud.worker")
 _BATCH = 64
 _BATCH_SECONDS = 0.05
 _MAX_PAUSE = 1.0
+# Envelopes this worker sealed or loaded, kept for the deliveries still to come: an event is then read from
+# SQLite and validated on receipt once, not once per batch its targets fall into (a backlog of a thousand
+# webhooks publishes a few thousand events before the first of them is delivered). About 3 KB each.
+_RECENT_ENVELOPES = 8192
 
 
 class Intake(Protocol):
@@ -67,7 +73,8 @@ class Worker:
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._parcels: dict[str, Parcel] = {}
+        self._arrivals: dict[str, Arrival] = {}
+        self._envelopes: OrderedDict[str, Envelope] = OrderedDict()
 
     # --- thread ---------------------------------------------------------------------------------------
 
@@ -108,7 +115,7 @@ class Worker:
         """Take in new arrivals and run up to `limit` due deliveries, in one transaction; returns how many
         arrivals and deliveries that was."""
         started = time.monotonic()
-        self._parcels = {}  # one validation per event, however many of its targets are in this batch
+        self._arrivals = {}  # an arrival read once, however many of its targets are in this batch
         now = self._ports.clock.now()
         with self._db.writing() as conn:
             moved = self._inbox.move_arrivals(conn, self._doors, now)
@@ -131,6 +138,7 @@ class Worker:
         # the attempt's wall time: validation on receipt, the handler with its outside calls, its writes
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         if outcome.error is None:
+            self._remember(outcome.published)
             outbox.mark_done(conn, item)
             outbox.trace(
                 conn,
@@ -147,13 +155,24 @@ class Worker:
         self._settle(conn, item, target, parcel, outcome, duration_ms)
 
     def _parcel(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> Parcel:
-        parcel = self._parcels.get(item.ref)
-        if parcel is None:
-            loaded: Parcel = (
-                outbox.envelope_of(conn, item.ref) if item.kind == outbox.EVENT else self._inbox.arrival(item.ref)
-            )
-            parcel = self._parcels[item.ref] = loaded
-        return parcel
+        if item.kind == outbox.EVENT:
+            envelope = self._envelopes.get(item.ref)
+            if envelope is None:
+                envelope = outbox.envelope_of(conn, item.ref)
+                self._remember((envelope,))
+            return envelope
+        arrival = self._arrivals.get(item.ref)
+        if arrival is None:
+            arrival = self._arrivals[item.ref] = self._inbox.arrival(item.ref)
+        return arrival
+
+    def _remember(self, envelopes: Iterable[Envelope]) -> None:
+        """Keep envelopes (frozen, already validated) for their deliveries; the oldest go first. One that was
+        rolled back with its batch is never asked for: no delivery row refers to it."""
+        for envelope in envelopes:
+            self._envelopes[envelope.event_id] = envelope
+        while len(self._envelopes) > _RECENT_ENVELOPES:
+            self._envelopes.popitem(last=False)
 
     def _settle(
         self,
