@@ -27,7 +27,7 @@ from adapters.http.backend import NotKeptError
 from adapters.http.reports import ReportTokens
 from bus.routing import Router
 from events import Event
-from ports import Arrival, Environments, Ports, ServiceDefinition, Settings
+from ports import Arrival, CloneAccess, Environments, Ports, ServiceDefinition, Settings
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -164,6 +164,11 @@ class AwsBackend:
 
     def current_environments(self) -> Environments:
         return self._ports.environments
+
+    def clone_access(self, environment_id: str) -> CloneAccess | None:
+        from adapters.http.clone_access import find_clone_access  # the HTTP layer loads on the first request
+
+        return find_clone_access(self._ports, environment_id)
 
     def dead_letters(self) -> list[dict[str, Any]]:
         return self._dead_letters.listed()
