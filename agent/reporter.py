@@ -1,9 +1,10 @@
-"""The agent's two lines to wing.cloud: status reports and log batches, both authenticated by the deployment's
-token, both retried while wing.cloud cannot be reached. A 409 means this deployment is no longer current (a
-newer one replaced it, or the environment stopped): the agent stops.
+"""The agent's lines to wing.cloud: status reports and log batches, and a fresh token to clone with when the
+one the machine started with no longer works; all authenticated by the deployment's token, all retried while
+wing.cloud cannot be reached. A 409 means this deployment is no longer current (a newer one replaced it, or the
+environment stopped): the agent stops.
 
-Every line and message leaves through `Redactor` first: the app's secret values, the git token and the report
-token never reach a log.
+Every line and message leaves through `Redactor` first: the app's secret values, the git tokens (the first and
+any fresh one) and the report token never reach a log.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -37,10 +39,24 @@ class Redactor:
         # appear by chance (and too weak to be secrets) to be worth mangling every line over
         self._values = sorted({v for v in values if v and len(v) >= 4}, key=len, reverse=True)
 
+    def add(self, value: str) -> None:
+        """A secret learnt later (a fresh git token), replaced from now on, as it is and as it is in a URL."""
+        known = {*self._values, value, quote(value, safe="")}
+        self._values = sorted({v for v in known if v and len(v) >= 4}, key=len, reverse=True)  # one assignment
+
     def __call__(self, text: str) -> str:
         for value in self._values:
             text = text.replace(value, "***")
         return text
+
+
+@dataclass(frozen=True)
+class CloneAccess:
+    """What `POST /runtime/clone-access` answers: an HTTPS URL and the user and fresh token to clone it with."""
+
+    url: str
+    username: str
+    token: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ class Reporter:
         patience: float = 60.0,
     ) -> None:
         self._report_url, self._logs_url, self._token = report_url, logs_url, token
+        self._access_url = str(httpx.URL(report_url).join("clone-access"))  # .../runtime/reports: a sibling
         self._ids = {"environment_id": environment_id, "deployment_id": deployment_id}
         self._correlation_id = correlation_id
         self._redact = redact
@@ -142,6 +159,21 @@ class Reporter:
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"}
 
+    # --- a fresh token to clone with ----------------------------------------------------------------------
+
+    def clone_access(self) -> CloneAccess:
+        """A fresh way to clone the app, from wing.cloud; its token is redacted from every line before it is
+        returned. Raises SupersededError (409: no longer current, or the app was deleted) or RuntimeError
+        (wing.cloud cannot give one: unreachable, or older than this door)."""
+        response = self._post(self._access_url, self._ids, {})
+        try:
+            body = response.json()
+            access = CloneAccess(str(body["url"]), str(body["username"]), str(body["token"]))
+        except (ValueError, KeyError, TypeError):
+            raise RuntimeError(f"{self._access_url} answered {response.status_code} without a clone token") from None
+        self._redact.add(access.token)
+        return access
+
     # --- logs ---------------------------------------------------------------------------------------------
 
     def line(self, stream: str, text: str) -> None:
@@ -173,7 +205,7 @@ class Reporter:
 
     # --- transport ----------------------------------------------------------------------------------------
 
-    def _post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+    def _post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
         started, delay = time.monotonic(), 0.5
         content = json.dumps(body).encode()
         auth = {**self._auth(), "Content-Type": "application/json", **headers}
@@ -187,7 +219,7 @@ class Reporter:
                     self.superseded.set()
                     raise SupersededError(response.text)
                 if response.status_code < 400:
-                    return
+                    return response
                 if response.status_code < 500:  # our fault: retrying the same body cannot help
                     raise RuntimeError(f"{url} refused the request: {response.status_code} {response.text[:500]}")
                 problem = f"{response.status_code} {response.text[:200]}"

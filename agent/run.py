@@ -22,7 +22,7 @@ import uvicorn
 from agent import steps
 from agent.config import AgentSettings
 from agent.proxy import Front
-from agent.reporter import Redactor, Reporter, SupersededError
+from agent.reporter import CloneAccess, Redactor, Reporter, SupersededError
 from agent.serving import App
 
 log = logging.getLogger("wingcloud.agent")
@@ -72,8 +72,7 @@ class Agent:
         self._status("deploying")
         try:
             app_dir = s.work_dir / "app"
-            source = steps.clone_source(s.repository, s.git_url, s.git_token, s.git_user)
-            steps.checkout(source, s.sha, app_dir, self._deploy_line, shown=s.git_url or s.repository)
+            self._check_out(app_dir)
             self._write_env_file(app_dir)
             steps.install(app_dir, self._deploy_line)
             wing = steps.find_wing(app_dir, s.wing, s.winglang_version, s.cache_dir, self._deploy_line)
@@ -127,6 +126,41 @@ class Agent:
                 log.debug("could not read the app's logs: %s", error)
         self._say("deploy", "stopping the app")
         return 0
+
+    def _check_out(self, app_dir: Path) -> None:
+        """Clone the app at its commit. The machine's token may have expired (GitHub's last an hour, and fly.io
+        restarts a machine with the secrets it started with): when the code host refuses it, or none was given
+        for an HTTPS repository, wing.cloud gives a fresh one, once. A 409 there stops the agent
+        (SupersededError); any other failure leaves the clone's own error."""
+        s = self.settings
+        shown = s.git_url or s.repository
+        url, user, token = s.git_url, s.git_user, s.git_token
+        asked = False
+        if not token and steps.clone_url(s.repository, s.git_url).startswith("https://"):
+            asked, fresh = True, self._fresh_access(f"no token to clone {shown} with: asking wing.cloud for one")
+            if fresh is not None:
+                url, user, token = fresh.url, fresh.username, fresh.token
+        try:
+            source = steps.clone_source(s.repository, url, token, user)
+            steps.checkout(source, s.sha, app_dir, self._deploy_line, shown=shown)
+        except steps.CredentialsRefusedError:
+            why = f"{shown} refused the token (expired?): asking wing.cloud for a fresh one"
+            fresh = None if asked else self._fresh_access(why)
+            if fresh is None:
+                raise
+            source = steps.clone_source(s.repository, fresh.url, fresh.token, fresh.username)
+            steps.checkout(source, s.sha, app_dir, self._deploy_line, shown=shown)
+
+    def _fresh_access(self, why: str) -> CloneAccess | None:
+        """A fresh token from wing.cloud (its 409 stops the agent), or None, said in the deploy log."""
+        self._say("deploy", why)
+        try:
+            return self.reporter.clone_access()
+        except SupersededError:
+            raise
+        except RuntimeError as error:
+            self._say("deploy", f"wing.cloud gave no token to clone with: {error}")
+            return None
 
     # --- helpers ------------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -61,25 +62,48 @@ def run(command: Sequence[str], cwd: Path, emit: Emit, *, env: dict[str, str] | 
         raise StepError(f"{what} failed (exit status {process.returncode}):\n" + "\n".join(tail))
 
 
+class CredentialsRefusedError(StepError):
+    """The code host refused the clone's credentials (an expired token, or none for a private repository)."""
+
+
+# What git says when the code host wants other credentials (git 2.x, in the C locale; GitLab adds "HTTP Basic:
+# Access denied"). A 403 is one too: GitHub answers it for a token that cannot read the repository.
+_REFUSED = re.compile(
+    r"Authentication failed for|could not read (Username|Password) for|terminal prompts disabled"
+    r"|HTTP Basic: Access denied|Invalid username or (password|token)|The requested URL returned error: 40[13]",
+    re.IGNORECASE,
+)
+# git must never wait for a password at a terminal (a local agent can have one); its messages in English, the
+# ones `_REFUSED` knows
+CLONE_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
+def clone_url(repository: str, git_url: str | None) -> str:
+    """Where to clone from: the given URL or path, else GitHub's HTTPS URL."""
+    return git_url or f"https://github.com/{repository}.git"
+
+
 def clone_source(repository: str, git_url: str | None, token: str | None, user: str = "x-access-token") -> str:
-    """Where to clone from: the given URL (an HTTPS one with the token in it) or path, else GitHub's HTTPS URL
-    with the installation token."""
-    url = git_url or f"https://github.com/{repository}.git"
+    """`clone_url`, with the token in it when it is an HTTPS URL."""
+    url = clone_url(repository, git_url)
     if not token or not url.startswith("https://"):
         return url
     return f"https://{quote(user, safe='')}:{quote(token, safe='')}@{url.removeprefix('https://')}"
 
 
 def checkout(source: str, sha: str, into: Path, emit: Emit, *, shown: str) -> None:
-    """The repository at `sha` in `into` (made afresh)."""
+    """The repository at `sha` in `into` (made afresh); CredentialsRefusedError when the code host refused the
+    credentials in `source`."""
     if into.exists():
         shutil.rmtree(into)
     into.parent.mkdir(parents=True, exist_ok=True)
     emit(f"cloning {shown} at {sha}")
+    command = ["git", "clone", "--quiet", "--no-checkout", source, str(into)]
     try:
-        run(["git", "clone", "--quiet", "--no-checkout", source, str(into)], into.parent, emit, what=f"cloning {shown}")
+        run(command, into.parent, emit, env=CLONE_ENV, what=f"cloning {shown}")
     except StepError as error:
-        raise StepError(str(error).replace(source, shown)) from None  # never show a token in a URL
+        message = str(error).replace(source, shown)  # never show a token in a URL
+        raise (CredentialsRefusedError if _REFUSED.search(message) else StepError)(message) from None
     try:
         run(["git", "checkout", "--quiet", "--detach", sha], into, emit, what=f"checking out {sha}")
     except StepError:

@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 from adapters.http.reports import ReportTokens
 from bus.routing import Router
 from events import Event
-from ports import Arrival, Environments, Ports, ServiceDefinition
+from ports import Arrival, CloneAccess, Environments, Ports, ServiceDefinition
 
 R = TypeVar("R")
 
@@ -64,6 +64,11 @@ class Backend(Protocol):
 
     def current_environments(self) -> Environments:
         """What the report and log doors judge "still current" against."""
+        ...
+
+    def clone_access(self, environment_id: str) -> CloneAccess | None:
+        """A fresh way for the environment's deployment to clone its app (`adapters.http.clone_access`); None
+        when the environment or its app is gone (call from a worker thread: it may ask the code host)."""
         ...
 
     def dead_letters(self) -> list[dict[str, Any]]:

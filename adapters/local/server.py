@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from adapters.http import api
 from adapters.http.api_common import ApiAuth, SecurityHeaders, install_error_handlers
 from adapters.http.backend import Backend
+from adapters.http.clone_access import runtime_clone_access
 from adapters.http.doors import GitHubWebhooks, gitlab_webhook, runtime_current, runtime_logs, runtime_report
 from adapters.http.errors import ApiError, http_error, server_error
 from adapters.local import console_stream, views
@@ -174,6 +175,7 @@ def create_app(
             Route("/runtime/reports", runtime_report, methods=["POST"]),
             Route("/runtime/reports", runtime_current, methods=["GET"]),
             Route("/runtime/logs", runtime_logs, methods=["POST"]),
+            Route("/runtime/clone-access", runtime_clone_access, methods=["POST"]),
             Route("/webhooks/gitlab", gitlab_webhook, methods=["POST"]),
             Route("/api/stream", stream, methods=["GET"]),
             *console_stream.ROUTES,

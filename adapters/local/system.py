@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from adapters.http.clone_access import find_clone_access
 from adapters.http.errors import ApiError
 from adapters.http.reports import CredentialedFlyIO, ReportTokens, report_arrival
 from adapters.local import outbox, views
@@ -42,6 +43,7 @@ from ports import (
     DNS,
     Arrival,
     Clock,
+    CloneAccess,
     Environments,
     FlyIO,
     GitHub,
@@ -183,6 +185,10 @@ class System:
 
     def current_environments(self) -> Environments:
         return self.ports.environments
+
+    def clone_access(self, environment_id: str) -> CloneAccess | None:
+        with calling("runtime", None, None):  # the console's outside panel: the runtime's call, not an unknown's
+            return find_clone_access(self.ports, environment_id)
 
     def dead_letters(self) -> list[dict[str, Any]]:
         return outbox.dead_letters(self.db.connection())

@@ -1,11 +1,15 @@
-"""The runtime agent's test bench: a git repository on disk, a fake `wing` (a script), and a real HTTP server
-standing in for wing.cloud's report and log doors (it records what the agent sends, and can answer 409)."""
+"""The runtime agent's test bench: a git repository on disk, a fake `wing` (a script), a fake `git` in front of
+the real one (a code host over HTTPS that takes one token), and a real HTTP server standing in for wing.cloud's
+report, log and clone-access doors (it records what the agent sends, and can answer 409)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +37,9 @@ class Sink:
     stale_from: str | None = None  # ... from this status report on
     asked: int = 0  # GETs of "still current?"
     on_report: Callable[[dict[str, Any]], None] | None = None  # sees each status report as it arrives
+    access: dict[str, Any] = field(default_factory=dict)  # what POST /runtime/clone-access answers ...
+    access_status: int = 404  # ... with this status (404: a wing.cloud without the door)
+    access_asked: list[dict[str, Any]] = field(default_factory=list)  # the bodies it was asked with
 
     @property
     def statuses(self) -> list[str]:
@@ -76,6 +83,10 @@ class _Handler(BaseHTTPRequestHandler):
         if sink.stale:
             self._answer(409)
             return
+        if self.path.endswith("/clone-access"):
+            sink.access_asked.append(document)
+            self._answer(sink.access_status, json.dumps(sink.access).encode())
+            return
         sink.keys.append(self.headers.get("idempotency-key", ""))
         if self.path.endswith("/logs"):
             sink.lines.extend(document["lines"])
@@ -85,14 +96,48 @@ class _Handler(BaseHTTPRequestHandler):
             sink.reports.append(document)
         self._answer(202)
 
-    def _answer(self, status: int) -> None:
+    def _answer(self, status: int, body: bytes = b"{}") -> None:
         self.send_response(status)
-        self.send_header("content-length", "2")
+        self.send_header("content-length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+@dataclass
+class CodeHost:
+    """The fake git's code host (`tests/agent/fake_git.py`): the clones it was asked for."""
+
+    calls: Path
+
+    def clones(self) -> list[str]:
+        """The source of each `git clone`, in order (a URL with the token in it)."""
+        if not self.calls.exists():
+            return []
+        called = [json.loads(line) for line in self.calls.read_text().splitlines()]
+        return [args[-2] for args in called if args[:1] == ["clone"]]
+
+
+@pytest.fixture
+def code_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, str], CodeHost]:
+    """`code_host(repo, token)`: from now on `git clone https://...` clones `repo` when its token is `token`."""
+
+    def serve(repo: Path, accepts: str) -> CodeHost:
+        real = shutil.which("git")
+        assert real is not None, "git is needed"
+        script = tmp_path / "git-bin" / "git"
+        script.parent.mkdir(exist_ok=True)
+        script.write_text(f'#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / "fake_git.py"} "$@"\n')
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+        host = CodeHost(tmp_path / "git-calls")
+        for name, value in (("REAL", real), ("REPO", str(repo)), ("ACCEPTS", accepts), ("CALLS", str(host.calls))):
+            monkeypatch.setenv(f"FAKE_GIT_{name}", value)
+        monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
+        return host
+
+    return serve
 
 
 def git(repo: Path, *args: str) -> str:

@@ -1,10 +1,11 @@
 """The ingress Lambda: `adapters.eventbridge.function.ingress.handler`, behind the stack's HTTP API.
 
 One ASGI app, the same routes and code as `wingcloud serve` (`adapters.http`): `POST /webhooks/github`,
-`POST /webhooks/gitlab`, `POST|GET /runtime/reports`, `POST /runtime/logs` and the REST API under `/api`, adapted
-to API Gateway's payload format 2.0 by Mangum. Behind it, `AwsBackend`: the API's commands and the doors' arrivals run in this
-function through the kernel with the consumer of the service they belong to (its own grants, its ledger
-namespace, its PutEvents source), so an arrival is answered 2xx only once its events are on the bus.
+`POST /webhooks/gitlab`, `POST|GET /runtime/reports`, `POST /runtime/logs`, `POST /runtime/clone-access` and the
+REST API under `/api`, adapted to API Gateway's payload format 2.0 by Mangum. Behind it, `AwsBackend`: the API's
+commands and the doors' arrivals run in this function through the kernel with the consumer of the service they
+belong to (its own grants, its ledger namespace, its PutEvents source), so an arrival is answered 2xx only once
+its events are on the bus.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from adapters.http.backend import NotKeptError
 from adapters.http.reports import ReportTokens
 from bus.routing import Router
 from events import Event
-from ports import Arrival, Environments, Ports, ServiceDefinition, Settings
+from ports import Arrival, CloneAccess, Environments, Ports, ServiceDefinition, Settings
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -165,6 +166,11 @@ class AwsBackend:
     def current_environments(self) -> Environments:
         return self._ports.environments
 
+    def clone_access(self, environment_id: str) -> CloneAccess | None:
+        from adapters.http.clone_access import find_clone_access  # the HTTP layer loads on the first request
+
+        return find_clone_access(self._ports, environment_id)
+
     def dead_letters(self) -> list[dict[str, Any]]:
         return self._dead_letters.listed()
 
@@ -206,6 +212,7 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
 
     from adapters.http import api
     from adapters.http.api_common import ApiAuth, SecurityHeaders, install_error_handlers
+    from adapters.http.clone_access import runtime_clone_access
     from adapters.http.doors import GitHubWebhooks, gitlab_webhook, runtime_current, runtime_logs, runtime_report
     from adapters.http.errors import http_error, server_error
 
@@ -226,6 +233,7 @@ def asgi_app(backend: AwsBackend) -> ASGIApp:
             Route("/runtime/reports", runtime_report, methods=["POST"]),
             Route("/runtime/reports", runtime_current, methods=["GET"]),
             Route("/runtime/logs", runtime_logs, methods=["POST"]),
+            Route("/runtime/clone-access", runtime_clone_access, methods=["POST"]),
         ]
     )
     app.state.system = backend

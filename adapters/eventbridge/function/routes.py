@@ -10,6 +10,7 @@ ROUTES = (
     "POST /runtime/reports",
     "GET /runtime/reports",
     "POST /runtime/logs",
+    "POST /runtime/clone-access",
     "ANY /api/{proxy+}",
 )
 # The services whose doors and API commands the ingress function runs (with each one's own grants).

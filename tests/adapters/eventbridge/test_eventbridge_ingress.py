@@ -1,5 +1,5 @@
 """The ingress function on the moto server, driven with API Gateway (HTTP API, payload 2.0) events: every
-status code of the doors (webhooks, reports, logs) and the API (the user stop included), the redelivery rule
+status code of the doors (webhooks, reports, logs, clone access) and the API (the user stop included), the redelivery rule
 of webhooks and reports, the size limit, and the secret lookup."""
 
 from __future__ import annotations
@@ -175,6 +175,51 @@ def test_the_logs_door_answers_401_400_409_and_202_and_the_api_reads_what_it_sto
     logged = read.json()["logs"]
     assert "hello from the app" in logged
     assert not any(text in logged for text in ("no token", "wrong token", "from a retired deployment"))
+
+
+def ask_clone_access(world: AwsWorld, env: Environment, deployment: str, token_of: str | None = None) -> Answer:
+    """`POST /runtime/clone-access` for `deployment`, with the token of `token_of` (default: the same one)."""
+    body = json.dumps({"environment_id": env.id, "deployment_id": deployment}).encode()
+    headers = report_headers(world, env.id, token_of or deployment)
+    return world.request("POST", "/runtime/clone-access", body=body, headers=headers)
+
+
+def test_the_clone_access_door_gives_the_current_deployment_a_fresh_token_and_nobody_else(world: AwsWorld) -> None:
+    env = running_production(world)
+    deployment = str(env.deployment_id)
+    asked_before = len(world.github.called("installation_token"))
+    answer = ask_clone_access(world, env, deployment)
+    assert (answer.status, answer.json()) == (
+        200,
+        {"url": "https://github.com/acme/app.git", "username": "x-access-token", "token": "ghs_sim_1"},
+    )
+    assert answer.headers["cache-control"] == "no-store"
+    assert len(world.github.called("installation_token")) == asked_before + 1  # from GitHub now, not remembered
+    ids = json.dumps({"environment_id": env.id, "deployment_id": deployment}).encode()
+    assert world.request("POST", "/runtime/clone-access", body=ids).status == 401
+    borrowed = ask_clone_access(world, env, deployment, token_of="dep_other")
+    assert (borrowed.status, borrowed.json()["error"]) == (401, "invalid_token")
+    stale = ask_clone_access(world, env, "dep_old")
+    assert (stale.status, stale.json()["error"]) == (409, "stale_deployment")
+    malformed = world.request("POST", "/runtime/clone-access", body=b"{}", headers=report_headers(world, env.id, "x"))
+    assert (malformed.status, malformed.json()["error"]) == (400, "malformed_request")
+    assert not any(b"ghs_sim_1" in refused.body for refused in (borrowed, stale, malformed))
+
+
+def test_the_clone_access_door_asks_the_apps_own_code_host_and_refuses_once_the_app_is_gone(world: AwsWorld) -> None:
+    world.gitlab.set_branch_head("group/app", "main", "c" * 40, "first")
+    app = world.create_app(owner="o", name="g", repository="group/app", default_branch="main", provider="gitlab")
+    world.run()
+    [env] = world.environments(app.id)
+    answer = ask_clone_access(world, env, str(env.deployment_id))
+    assert (answer.status, answer.json()) == (
+        200,
+        {"url": "https://gitlab.com/group/app.git", "username": "oauth2", "token": "glpat-sim"},
+    )
+    world.delete_app(app.id)  # the app is gone at once; its environment stops once the deletion is delivered
+    gone = ask_clone_access(world, env, str(env.deployment_id))
+    assert (gone.status, gone.json()["error"]) == (409, "app_deleted")
+    assert "glpat-sim" not in gone.body.decode()
 
 
 def test_a_duplicate_report_is_200_and_has_no_second_effect(world: AwsWorld) -> None:
