@@ -39,6 +39,10 @@ _MAX_PAUSE = 1.0
 # SQLite and validated on receipt once, not once per batch its targets fall into (a backlog of a thousand
 # webhooks publishes a few thousand events before the first of them is delivered). About 3 KB each.
 _RECENT_ENVELOPES = 8192
+# The worker's connection keeps up to 64 MiB of pages (SQLite's default is 2): the ledgers' indexes outgrow 2 MiB
+# after a few thousand workflows, and every delivery then read their pages back from the OS. The doors' and the
+# API's connections keep the default (there are many of them, and they read little).
+_PAGE_CACHE_KIB = 64 * 1024
 
 
 class Intake(Protocol):
@@ -90,6 +94,7 @@ class Worker:
 
     def _loop(self) -> None:
         conn = self._db.connection()
+        conn.execute(f"PRAGMA cache_size = -{_PAGE_CACHE_KIB}")
         while not self._stop.is_set():
             self.wake.clear()
             try:
