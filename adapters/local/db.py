@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS environments (
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL, type TEXT NOT NULL, branch TEXT NOT NULL, pr_number INTEGER,
     status TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS environments_by_app ON environments (app_id, type, branch);
+CREATE INDEX IF NOT EXISTS environments_by_pull_request ON environments (app_id, pr_number);
 CREATE TABLE IF NOT EXISTS secrets (
     app_id TEXT NOT NULL, environment_type TEXT NOT NULL, name TEXT NOT NULL, ciphertext BLOB NOT NULL,
     wrapped_key BLOB NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (app_id, environment_type, name));

@@ -89,6 +89,12 @@ class SqliteEnvironments:
         rows = self._conn().execute("SELECT data FROM environments WHERE app_id = ? ORDER BY rowid", (app_id,))
         return [_environment(r[0]) for r in rows]
 
+    def list_previews(self, app_id: str, pr_number: int) -> list[Environment]:
+        rows = self._conn().execute(
+            "SELECT data FROM environments WHERE app_id = ? AND pr_number = ? AND type = 'preview'", (app_id, pr_number)
+        )
+        return sorted((_environment(r[0]) for r in rows), key=lambda e: (e.created_at, e.id))
+
     def list_all(self) -> list[Environment]:
         rows = self._conn().execute("SELECT data FROM environments ORDER BY rowid")
         return [_environment(r[0]) for r in rows]

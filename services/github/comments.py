@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from events import EndpointsChanged, EnvironmentStatusChanged, EnvironmentStopped, Event, PullRequestCommentUpserted
-from events.models import EnvironmentStatus, EnvironmentType
+from events.models import EnvironmentStatus
 from ports import DnsHost, Environment, Ports, Poster
 
 _ICONS = {EnvironmentStatus.running: "✅", EnvironmentStatus.error: "❌", EnvironmentStatus.stopped: "⏹️"}
@@ -43,14 +43,7 @@ def refresh_comment(app_id: str, repository: str, pr_number: int | None, ports: 
     poster = Poster(app.name, app.installation_id) if app is not None else ports.comments.poster(app_id)
     if poster is None:
         return []  # an app deleted before it ever commented: nothing to update
-    previews = sorted(
-        (
-            e
-            for e in ports.environments.list_by_app(app_id)
-            if e.type == EnvironmentType.preview and e.pr_number == pr_number
-        ),
-        key=lambda e: (e.created_at, e.id),
-    )
+    previews = ports.environments.list_previews(app_id, pr_number)
     body = render_comment(app_id, poster.app_name, previews, ports, app_deleted=app is None)
     thread, digest = f"{repository.lower()}#{pr_number}:{app_id}", hashlib.sha256(body.encode()).hexdigest()
     if ports.comments.last_digest(thread) == digest:

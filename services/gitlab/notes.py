@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from events import EndpointsChanged, EnvironmentStatusChanged, EnvironmentStopped, Event, PullRequestCommentUpserted
-from events.models import EnvironmentStatus, EnvironmentType
+from events.models import EnvironmentStatus
 from ports import DnsHost, Environment, Ports, Poster
 from services.gitlab.translate import PROVIDER
 
@@ -44,14 +44,7 @@ def refresh_note(app_id: str, repository: str, mr_iid: int | None, ports: Ports)
     poster = Poster(app.name, app.installation_id) if app is not None else ports.comments.poster(app_id)
     if poster is None:
         return []  # an app deleted before it ever noted: nothing to update
-    previews = sorted(
-        (
-            e
-            for e in ports.environments.list_by_app(app_id)
-            if e.type == EnvironmentType.preview and e.pr_number == mr_iid
-        ),
-        key=lambda e: (e.created_at, e.id),
-    )
+    previews = ports.environments.list_previews(app_id, mr_iid)
     body = render_note(app_id, poster.app_name, previews, ports, app_deleted=app is None)
     thread = f"{PROVIDER}:{repository.lower()}!{mr_iid}:{app_id}"
     digest = hashlib.sha256(body.encode()).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from events.models import EnvironmentStatus
 from ports import App, Environment, StoredSecret, UsageMark
+from ports.state import previews_of
 from sim.fakes._calls import Recorder
 
 
@@ -63,6 +64,9 @@ class MemoryEnvironments(Recorder):
 
     def list_by_app(self, app_id: str) -> list[Environment]:
         return [env for env in self.rows.values() if env.app_id == app_id]
+
+    def list_previews(self, app_id: str, pr_number: int) -> list[Environment]:
+        return previews_of(self.list_by_app(app_id), pr_number)
 
     def list_all(self) -> list[Environment]:
         return list(self.rows.values())

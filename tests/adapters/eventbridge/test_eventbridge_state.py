@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from adapters.eventbridge.function.wiring import AwsClients
 from adapters.eventbridge.stack.deploy import Deployment
 from adapters.eventbridge.stack.template import build
 from adapters.eventbridge.stack.topology import STORES
+from adapters.local.db import Database
+from adapters.local.store import SqliteEnvironments
 from events import models
 from events.models import EnvironmentStatus, EnvironmentType
 from ports.codec import to_data
@@ -150,6 +153,31 @@ def test_environment_put_round_trip_list_and_delete(environments: Any) -> None:
     environments.delete("env_1")
     assert environments.get("env_1") is None
     assert environments.create(env("env_5")), "deleting the live environment frees its identity"
+
+
+@pytest.fixture(params=[*BACKENDS, "sqlite"])
+def any_environments(request: pytest.FixtureRequest, table: Any, aws: AwsClients, tmp_path: Path) -> Any:
+    """The environments store of every backend: the simulator's, DynamoDB's and the local server's."""
+    if request.param == "sqlite":
+        return SqliteEnvironments(Database(tmp_path / "state.sqlite3").connection)
+    if request.param == "memory":
+        return MemoryEnvironments()
+    return DynamoEnvironments(aws("dynamodb"), table("environments"))
+
+
+def test_the_previews_of_a_pull_request_are_its_apps_previews_of_that_number_oldest_first(
+    any_environments: Any,
+) -> None:
+    store = any_environments
+    store.put(env("env_b", created_at=T0 + timedelta(minutes=2), status=EnvironmentStatus.stopped))
+    store.put(env("env_a", created_at=T0 + timedelta(minutes=1)))
+    store.put(env("env_c", branch="other", created_at=T0))  # the same PR, another head branch
+    store.put(env("env_d", pr_number=3))  # another pull request
+    store.put(env("env_e", app_id="app_2"))  # another app's preview of the same number
+    store.put(env("env_f", type=EnvironmentType.production, pr_number=None, branch="main"))
+    assert [e.id for e in store.list_previews("app_1", 2)] == ["env_c", "env_a", "env_b"]
+    assert [e.id for e in store.list_previews("app_1", 3)] == ["env_d"]
+    assert store.list_previews("app_1", 4) == [] and store.list_previews("app_3", 2) == []
 
 
 class _Interleaved:

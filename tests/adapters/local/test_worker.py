@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -78,3 +79,14 @@ def test_the_ledger_mark_is_taken_back_with_a_failed_unit(system: System) -> Non
             assert not unit.handled("environments--AppCreated", "evt-1")
     rows = conn.execute("SELECT target, key FROM handled WHERE key = 'evt-1' ORDER BY target").fetchall()
     assert [tuple(row) for row in rows] == [("apps--AppCreated", "evt-1"), ("environments--AppCreated", "evt-1")]
+
+
+def test_the_archive_holds_version_7_event_ids_in_the_order_they_were_published(
+    client: TestClient, system: System, app_id: str
+) -> None:
+    """Time-ordered ids: each new event lands at the end of the indexes keyed by its id."""
+    assert one_preview(client, system, app_id) == [(2, "running")]
+    ids = [uuid.UUID(row[0]) for row in system.db.connection().execute("SELECT id FROM events ORDER BY seq")]
+    assert len(ids) > 20 and {i.version for i in ids} == {7}
+    milliseconds = [i.int >> 80 for i in ids]
+    assert milliseconds == sorted(milliseconds)

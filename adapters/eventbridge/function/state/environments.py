@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from adapters.eventbridge.function.state._items import encode, from_item, is_condition_failure, pages, to_item
 from events.models import EnvironmentStatus
+from ports.state import previews_of
 from ports.values import Environment
 
 _ENV = "env"
@@ -81,6 +82,9 @@ class DynamoEnvironments:
             ExpressionAttributeValues=encode({":app": f"app#{app_id}"}),
         )
         return _order([from_item(Environment, item) for item in items])
+
+    def list_previews(self, app_id: str, pr_number: int) -> list[Environment]:
+        return previews_of(self.list_by_app(app_id), pr_number)  # one partition either way: read it all
 
     def list_all(self) -> list[Environment]:
         items = pages(
