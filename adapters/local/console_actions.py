@@ -161,7 +161,10 @@ async def webhook_route(body: SampleWebhook, request: Request) -> Any:
 
 
 @ACTIONS.post(
-    "/reports", status_code=202, response_model=ReportPlayed, responses={**_INVALID, 404: {"model": ErrorView}}
+    "/reports",
+    status_code=202,
+    response_model=ReportPlayed,
+    responses={**_INVALID, 404: {"model": ErrorView}, 409: {"model": ErrorView, "description": "No deployment yet"}},
 )
 def report_route(body: PlayReport, system: SystemDep) -> Any:
     """Play a runtime report for an environment (its current deployment unless named) through the report door,

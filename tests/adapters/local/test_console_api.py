@@ -5,6 +5,7 @@ fields their errors name."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Any
 
@@ -497,3 +498,18 @@ def test_every_console_answer_matches_the_openapi_document(client: TestClient, s
         check(*call)
     drain(system)
     check("POST", "/api/environments/{environment_id}/stop", f"/api/environments/{env['id']}/stop")  # gone: 404
+
+
+def test_a_report_for_an_environment_with_no_deployment_yet_is_a_documented_409(
+    client: TestClient, system: System, app_id: str
+) -> None:
+    opened(client, system)
+    env = system.ports.environments.get(preview(client)["id"])
+    assert env is not None
+    system.ports.environments.put(replace(env, id="env_waiting", deployment_id=None, pr_number=99))
+    refused = client.post(
+        "/api/console/reports", json={"environment_id": "env_waiting", "status": "running"}, headers=AUTH
+    )
+    assert (refused.status_code, refused.json()["error"]) == (409, "no_deployment")
+    documented = client.get("/api/openapi.json").json()["paths"]["/api/console/reports"]["post"]["responses"]
+    assert "409" in documented
