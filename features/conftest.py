@@ -422,7 +422,8 @@ def nothing_said(world: WorldLike, provider: str) -> None:
 def comment_without_endpoints(world: WorldLike, name: str, pr: int, repository: str) -> None:
     """A stopped preview's row keeps its console link but no longer links its public names."""
     [comment] = [c for c in world.github.comments_on(repository, pr) if f"### wing.cloud · {name}\n" in c.body]
-    assert f".{q.ZONE})" not in comment.body and "/#environment=env_" in comment.body, comment.body
+    assert f".{q.ZONE})" not in comment.body, comment.body
+    assert ("/#environment=env_" in comment.body) is world.settings.console_page, comment.body
 
 
 @then(parsers.parse('the preview of "{name}" for pull request #{pr:d} is stopped'))

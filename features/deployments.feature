@@ -12,7 +12,7 @@ Feature: Deployments, runtime reports and their fencing
     And the preview of "hello" for pull request #2 serves website and api on fly.dev
     And the preview of "hello" for pull request #2 has DNS records api, website
     And the comment of "hello" on pull request #2 of Codertocat/Hello-World shows "running ✅"
-    And the comment of "hello" on pull request #2 of Codertocat/Hello-World links the preview's DNS names and console page
+    And the comment of "hello" on pull request #2 of Codertocat/Hello-World links the preview's DNS names and its console page where there is one
     And the log of the preview of "hello" for pull request #2 shows "pass main.w:sends a message"
     And the console feed shows the preview of "hello" for pull request #2 running
 

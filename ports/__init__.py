@@ -60,6 +60,9 @@ class Settings:
     """Deployment facts handlers need; read by composition roots, never by handlers."""
 
     console_url: str = "http://127.0.0.1:8080"
+    # whether console_url serves the console page: `wingcloud serve` does; the AWS ingress serves the API and the
+    # doors only, so its comments carry no console link (it would answer 404)
+    console_page: bool = True
     dns_zone: str = "wingcloud.test"
     runtime_image: str = "registry.fly.io/wingcloud-runtime:latest"  # built from the Dockerfile by the operator
     stale_preview_seconds: int = 7 * 24 * 3600

@@ -69,15 +69,21 @@ def render_note(
     app_id: str, app_name: str, previews: list[Environment], ports: Ports, *, app_deleted: bool = False
 ) -> str:
     """GitLab-flavoured Markdown: a table with one row per preview of this merge request."""
+    console = ports.settings.console_page
     rows = [f"### wing.cloud · {app_name}", ""]
     if app_deleted:
         rows.append("This app was deleted; its previews are stopped.")
     else:
-        rows += ["| Preview | Status | Endpoints | Console |", "|---|---|---|---|"]
+        rows += [
+            "| Preview | Status | Endpoints |" + (" Console |" if console else ""),
+            "|---|---|---|" + ("---|" if console else ""),
+        ]
     for env in previews:
         status = f"{env.status} {_ICONS.get(env.status, '⏳')}"
         links = ", ".join(f"[{host.label}](https://{host.hostname})" for host in ports.comments.hosts(env.id))
         endpoints = links if env.status == EnvironmentStatus.running and links else "-"
-        console = f"[{env.id}]({ports.settings.console_url}/environments/{env.id})"
-        rows.append(f"| `{env.branch}` @ `{env.sha[:7]}` | {status} | {endpoints} | {console} |")
+        row = f"| `{env.branch}` @ `{env.sha[:7]}` | {status} | {endpoints} |"
+        if console:  # the console is one page: its script opens the environment named after the #
+            row += f" [{env.id}]({ports.settings.console_url}/#environment={env.id}) |"
+        rows.append(row)
     return "\n".join([*rows, "", marker(app_id)])

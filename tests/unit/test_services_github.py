@@ -5,6 +5,7 @@ from __future__ import annotations
 from events import EndpointsChanged, EnvironmentStatusChanged, PullRequestCommentUpserted
 from events.models import EnvironmentStatus as S
 from events.models import EnvironmentType
+from ports import Settings
 from services.github import SERVICE, marker
 from services.github.comments import on_endpoints_changed, on_status_changed, refresh_comment
 from sim.fakes import Fakes
@@ -108,3 +109,16 @@ def test_the_service_listens_to_preview_changes() -> None:
         "EnvironmentStopped",
         "EndpointsChanged",
     }
+
+
+def test_without_a_console_page_the_comment_has_no_console_column() -> None:
+    """On AWS the ingress serves the API and the doors only: a console link would answer 404."""
+    fakes = Fakes()
+    fakes.apps.put(an_app())
+    fakes.environments.put(an_environment(status=S.running))
+    on_status_changed(status_event(), fakes.ports(Settings(console_page=False)))
+    [comment] = fakes.github.comments_on("Codertocat/Hello-World", 2)
+    assert (
+        "| Preview | Status | Endpoints |\n|---|---|---|\n| `changes` @ `f95f852` | running ✅ | - |\n" in comment.body
+    )
+    assert "#environment=" not in comment.body

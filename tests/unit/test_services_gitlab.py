@@ -11,6 +11,7 @@ import pytest
 from bus.patterns import matches_pattern
 from events import EnvironmentStatusChanged, EnvironmentStopped, PullRequestCommentUpserted
 from events.models import EnvironmentStatus as S
+from ports import Settings
 from services.gitlab import SERVICE, marker
 from services.gitlab.notes import on_status_changed, on_stopped
 from sim.fakes import Fakes
@@ -95,3 +96,14 @@ def test_the_service_declares_its_door_and_three_handlers() -> None:
         "EnvironmentStopped",
         "EndpointsChanged",
     }
+
+
+@pytest.mark.parametrize("console_page", [True, False])
+def test_the_note_links_the_console_page_that_opens_the_preview_where_there_is_one(console_page: bool) -> None:
+    fakes = gitlab_world()
+    on_status_changed(status_event(), fakes.ports(Settings(console_page=console_page)))
+    [note] = fakes.gitlab.notes_on(REPOSITORY, 1)
+    if console_page:  # the console is one page, opened at the environment named after the #
+        assert "| Console |" in note.body and "[env_1](http://127.0.0.1:8080/#environment=env_1) |" in note.body
+    else:
+        assert "| Preview | Status | Endpoints |\n|---|---|---|\n" in note.body and "8080" not in note.body

@@ -77,6 +77,7 @@ class LambdaSettings(BaseSettings):
     def handler_settings(self) -> Settings:
         return Settings(
             console_url=self.console_url,
+            console_page=False,  # the ingress serves the API and the doors: a console link would answer 404
             dns_zone=self.dns_zone,
             runtime_image=self.runtime_image,
             stale_preview_seconds=self.stale_preview_seconds,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -74,7 +75,7 @@ class AwsWorld(FrontDoor):
             self.fakes.flyio,
             self.fakes.dns,
         )
-        self.settings = settings or Settings()
+        self.settings = replace(settings or Settings(), console_page=False)  # as the functions have them
         outside = Outside(
             self.github, self.flyio, self.dns, clock=self.fakes.clock, ids=self.fakes.ids, gitlab=self.gitlab
         )
