@@ -8,11 +8,14 @@ now. The token is in the answer only: never in a log line, a refusal or an event
 
 from __future__ import annotations
 
+import httpx
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from adapters.github.client import GitHubError
+from adapters.gitlab.client import GitLabError
 from adapters.http.backend import Backend
 from adapters.http.doors import read_body
 from adapters.http.errors import ApiError
@@ -36,7 +39,8 @@ def find_clone_access(ports: Ports, environment_id: str) -> CloneAccess | None:
 async def runtime_clone_access(request: Request) -> JSONResponse:
     """`POST /runtime/clone-access` with `{"environment_id", "deployment_id"}`: 400 malformed, 401 without the
     deployment's token, 409 when the deployment is not current (as `GET /runtime/reports` answers it) or its app
-    was deleted, 200 `{"url", "username", "token"}` (a `CloneAccess`) that no cache may keep."""
+    was deleted, 502 when the code host gave no token, 200 `{"url", "username", "token"}` (a `CloneAccess`) that
+    no cache may keep."""
     system: Backend = request.app.state.system
     body = await read_body(request.receive, dict(request.scope["headers"]).get(b"content-length"), MAX_BODY)
     environment_id, deployment_id = _deployment(body)
@@ -46,7 +50,12 @@ async def runtime_clone_access(request: Request) -> JSONResponse:
     asked = RuntimeReport(environment_id, deployment_id, "deploying")
     if await run_in_threadpool(verdict, system.current_environments(), asked) is Verdict.STALE:
         raise ApiError(409, f"deployment {deployment_id} is not current", "stale_deployment")
-    access = await run_in_threadpool(system.clone_access, environment_id)
+    try:
+        access = await run_in_threadpool(system.clone_access, environment_id)
+    except (GitHubError, GitLabError, httpx.HTTPError) as error:  # their texts hold no token: ours is not sent yet
+        raise ApiError(
+            502, f"the code host gave no token (the agent may ask again): {error}", "code_host_unavailable"
+        ) from None
     if access is None:  # the app was deleted; its environments stop next
         raise ApiError(409, f"the app of {environment_id} was deleted: there is nothing to clone", "app_deleted")
     answer = {"url": access.url, "username": access.username, "token": access.token}

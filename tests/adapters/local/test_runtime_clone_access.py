@@ -7,9 +7,11 @@ import logging
 import sqlite3
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from adapters.github.client import GitHubError
 from adapters.local.system import System
 from tests.adapters.local.conftest import AUTH, drain, embedded
 
@@ -108,3 +110,27 @@ def test_once_the_app_is_deleted_there_is_nothing_to_clone(client: TestClient, s
     assert answer.status_code == 409
     drain(system)
     assert _ask(client, system, env).json()["error"] == "stale_deployment"
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (
+            GitHubError("GitHub POST /app/installations/1/access_tokens answered 401: Bad credentials"),
+            "Bad credentials",
+        ),
+        (httpx.ConnectError("All connection attempts failed"), "All connection attempts failed"),
+    ],
+)
+def test_a_code_host_that_gives_no_token_is_a_502_naming_why(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch, failure: Exception, said: str
+) -> None:
+    env = _production(client, app_id)
+
+    def refuse(installation_id: int, repository: str) -> None:
+        raise failure
+
+    monkeypatch.setattr(embedded(system)[0], "clone_access", refuse)
+    answer = _ask(client, system, env)
+    assert (answer.status_code, answer.json()["error"]) == (502, "code_host_unavailable"), answer.text
+    assert said in answer.json()["detail"] and "cache-control" not in answer.headers
