@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from events.models import EnvironmentType
 from ports.values import App, DnsHost, Environment, FeedItem, Poster, StoredSecret, UsageMark
 
 
@@ -166,9 +165,3 @@ class Feed(Protocol):
     def push(self, item: FeedItem) -> None: ...
 
     def recent(self, limit: int = 100) -> list[FeedItem]: ...
-
-
-def previews_of(environments: list[Environment], pr_number: int) -> list[Environment]:
-    """The previews of pull request `pr_number` among `environments`, oldest first."""
-    chosen = [e for e in environments if e.type == EnvironmentType.preview and e.pr_number == pr_number]
-    return sorted(chosen, key=lambda e: (e.created_at, e.id))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from events.models import EnvironmentType
 from ports.codec import from_data, from_json, to_json
+from ports.previews import previews_of
 from ports.values import App, Environment, FeedItem, StoredSecret, UsageMark
 
 Conn = Callable[[], sqlite3.Connection]
@@ -93,7 +94,7 @@ class SqliteEnvironments:
         rows = self._conn().execute(
             "SELECT data FROM environments WHERE app_id = ? AND pr_number = ? AND type = 'preview'", (app_id, pr_number)
         )
-        return sorted((_environment(r[0]) for r in rows), key=lambda e: (e.created_at, e.id))
+        return previews_of([_environment(r[0]) for r in rows], pr_number)  # its order: oldest first
 
     def list_all(self) -> list[Environment]:
         rows = self._conn().execute("SELECT data FROM environments ORDER BY rowid")

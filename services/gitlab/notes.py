@@ -9,11 +9,9 @@ from __future__ import annotations
 import hashlib
 
 from events import EndpointsChanged, EnvironmentStatusChanged, EnvironmentStopped, Event, PullRequestCommentUpserted
-from events.models import EnvironmentStatus
 from ports import DnsHost, Environment, Ports, Poster
+from ports.previews import preview_table
 from services.gitlab.translate import PROVIDER
-
-_ICONS = {EnvironmentStatus.running: "✅", EnvironmentStatus.error: "❌", EnvironmentStatus.stopped: "⏹️"}
 
 
 def marker(app_id: str) -> str:
@@ -69,21 +67,4 @@ def render_note(
     app_id: str, app_name: str, previews: list[Environment], ports: Ports, *, app_deleted: bool = False
 ) -> str:
     """GitLab-flavoured Markdown: a table with one row per preview of this merge request."""
-    console = ports.settings.console_page
-    rows = [f"### wing.cloud · {app_name}", ""]
-    if app_deleted:
-        rows.append("This app was deleted; its previews are stopped.")
-    else:
-        rows += [
-            "| Preview | Status | Endpoints |" + (" Console |" if console else ""),
-            "|---|---|---|" + ("---|" if console else ""),
-        ]
-    for env in previews:
-        status = f"{env.status} {_ICONS.get(env.status, '⏳')}"
-        links = ", ".join(f"[{host.label}](https://{host.hostname})" for host in ports.comments.hosts(env.id))
-        endpoints = links if env.status == EnvironmentStatus.running and links else "-"
-        row = f"| `{env.branch}` @ `{env.sha[:7]}` | {status} | {endpoints} |"
-        if console:  # the console is one page: its script opens the environment named after the #
-            row += f" [{env.id}]({ports.settings.console_url}/#environment={env.id}) |"
-        rows.append(row)
-    return "\n".join([*rows, "", marker(app_id)])
+    return preview_table(app_name, previews, ports, app_deleted=app_deleted, end=marker(app_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events.models import EnvironmentStatus
 from ports import App, Environment, StoredSecret, UsageMark
-from ports.state import previews_of
+from ports.previews import previews_of
 from sim.fakes._calls import Recorder
 
 

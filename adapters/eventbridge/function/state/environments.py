@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from adapters.eventbridge.function.state._items import encode, from_item, is_condition_failure, pages, to_item
 from events.models import EnvironmentStatus
-from ports.state import previews_of
+from ports.previews import previews_of
 from ports.values import Environment
 
 _ENV = "env"
