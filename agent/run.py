@@ -77,12 +77,19 @@ class Agent:
             steps.install(app_dir, self._deploy_line)
             wing = steps.find_wing(app_dir, s.wing, s.winglang_version, s.cache_dir, self._deploy_line)
             self._status("running-tests")
-            # `wing it` compiles and starts beside `wing test` (each has its own target folder): on two cores
-            # the app is up about when the tests are done; the statuses still come in their order.
+            # `wing it` compiles and starts beside `wing test` (which runs on a copy of the app, so each has its
+            # own target folder): on two cores the app is up about when the tests are done; the statuses still
+            # come in their order.
             self.app = App(wing, app_dir, s.entrypoint, s.work_dir / "state", s.console_port, self.secrets)
             self.app.pipe_output(lambda line: self.reporter.line("app", line))
             tests = steps.test(
-                wing, app_dir, s.entrypoint, s.work_dir / "test-results.json", self._deploy_line, self.secrets
+                wing,
+                app_dir,
+                s.entrypoint,
+                s.work_dir / "test-results.json",
+                self._deploy_line,
+                self.secrets,
+                s.work_dir / "tested",
             )
             if tests.harness_error:
                 self._say("deploy", f"the test harness failed; the deployment goes on:\n{tests.harness_error}")

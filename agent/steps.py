@@ -169,14 +169,22 @@ class TestRun:
         return self.harness_error is None and all(r["passed"] for r in self.results)
 
 
-def test(wing: list[str], app: Path, entrypoint: str, results_file: Path, emit: Emit, env: dict[str, str]) -> TestRun:
-    """`wing test` on the simulator; one result per test. A compile error raises StepError with the compiler's
-    message; a harness that produced no results is `harness_error` (the deployment goes on)."""
+def test(
+    wing: list[str], app: Path, entrypoint: str, results_file: Path, emit: Emit, env: dict[str, str], workspace: Path
+) -> TestRun:
+    """`wing test` on the simulator, on a copy of the app in `workspace`; one result per test. A compile error
+    raises StepError with the compiler's message; a harness that produced no results is `harness_error` (the
+    deployment goes on).
+
+    Why a copy: `wing it`, started beside the tests, runs a Wing Console that compiles the app's tests into the
+    same `target/test/<entrypoint>.wsim` that `wing test` compiles into and deletes when it is done; in one
+    folder they break each other (the console stops with `simulator.json not found`)."""
     results_file.unlink(missing_ok=True)
+    copy_for_tests(app, entrypoint, workspace)
     command = [*wing, "test", "--no-update-check", "--snapshots", "never", "-o", str(results_file), entrypoint]
     failure: str | None = None
     try:
-        run(command, app, emit, env=env, what="wing test")
+        run(command, workspace, emit, env=env, what="wing test")
     except StepError as error:
         failure = str(error)
     if not results_file.is_file():
@@ -195,6 +203,21 @@ def test(wing: list[str], app: Path, entrypoint: str, results_file: Path, emit: 
                 }
             )
     return TestRun(results)
+
+
+def copy_for_tests(app: Path, entrypoint: str, workspace: Path) -> None:
+    """A fresh copy of the checkout in `workspace`, without its git folder and build output; its npm
+    dependencies are the app's own, linked (installed once)."""
+    shutil.rmtree(workspace, ignore_errors=True)
+    top, build = app.resolve(), (app / entrypoint).resolve().parent / "target"
+
+    def skipped(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder).resolve()
+        return {name for name in names if (here == top and name in (".git", "node_modules")) or (here / name == build)}
+
+    shutil.copytree(app, workspace, symlinks=True, ignore=skipped)
+    if (app / "node_modules").is_dir():
+        (workspace / "node_modules").symlink_to((app / "node_modules").resolve(), target_is_directory=True)
 
 
 def _first(error: object) -> str | None:

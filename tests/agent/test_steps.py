@@ -90,3 +90,40 @@ def test_a_failing_npm_is_a_step_error_with_its_output(tmp_path: Path, monkeypat
         str(raised.value)
         == "installing winglang 9.9.9 failed (exit status 1):\nnpm ERR! 404 Not Found - winglang@9.9.9"
     )
+
+
+RECORDING_WING = """#!/bin/sh
+# `wing test -o FILE ENTRY` as the agent calls it: says where it ran and what it found there
+out=""
+while [ $# -gt 1 ]; do
+  case "$1" in -o) out="$2"; shift;; esac
+  shift
+done
+{{ pwd; ls -A; ls -A node_modules; ls -A src; }} > {seen}
+mkdir -p src/target/test/main.wsim
+echo '{{"results": {{"src/main.w": {{"adds": {{"pass": true}}}}}}}}' > "$out"
+"""
+
+
+def test_the_tests_run_on_a_copy_so_wing_it_keeps_its_target_folder(tmp_path: Path) -> None:
+    """`wing it`'s console compiles the tests into the app's `target/test` too; `wing test` deletes that folder
+    when it is done. The tests get a copy of the checkout (no .git, no build output, the app's node_modules
+    linked), and the app's folder is left to `wing it`."""
+    app = tmp_path / "app"
+    for path in ("src/main.w", "src/lib/util.w", ".git/HEAD", "node_modules/dep/index.js", "src/target/old.txt"):
+        (app / path).parent.mkdir(parents=True, exist_ok=True)
+        (app / path).write_text("x")
+    (app / "target").mkdir()  # a folder named target that is not the entrypoint's build output: copied
+    seen, wing = tmp_path / "seen", tmp_path / "wing"
+    wing.write_text(RECORDING_WING.format(seen=seen))
+    wing.chmod(wing.stat().st_mode | stat.S_IEXEC)
+    workspace = tmp_path / "work" / "tested"
+    workspace.mkdir(parents=True)
+    (workspace / "stale.txt").write_text("from the previous deployment")
+    run = steps.test([str(wing)], app, "src/main.w", tmp_path / "results.json", lambda line: None, {}, workspace)
+    assert run.passed and [r["path"] for r in run.results] == ["src/main.w:adds"]
+    where, *listed = seen.read_text().split()
+    assert Path(where).resolve() == workspace.resolve()
+    assert listed == ["node_modules", "src", "target", "dep", "lib", "main.w"]  # no .git, no stale file, no build
+    assert (workspace / "node_modules").is_symlink()
+    assert not (app / "src" / "target" / "test").exists() and (app / "src" / "target" / "old.txt").exists()
