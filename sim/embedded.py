@@ -14,6 +14,8 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,19 +38,50 @@ CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, port TE
 class Journal:
     def __init__(self, path: Path) -> None:
         # One connection shared under a lock; WAL and synchronous=NORMAL like every local file (a process crash
-        # loses no commit; FULL would add an fsync to every fake call). Autocommit: each call is its own commit.
+        # loses no commit; FULL would add an fsync to every fake call). Autocommit: each call is its own commit,
+        # unless the calling thread holds its records for a while (`held`).
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
+        self._held = threading.local()
 
     def record(self, port: str, method: str, args: list[Any], key: str | None = None) -> None:
+        row = (port, method, key, json.dumps(args), datetime.now(UTC).isoformat())
+        held: list[tuple[str, str, str | None, str, str]] | None = getattr(self._held, "rows", None)
+        if held is not None:
+            held.append(row)
+            return
         with self._lock:
-            self._conn.execute(
-                "INSERT INTO calls (port, method, key, args, at) VALUES (?, ?, ?, ?, ?)",
-                (port, method, key, json.dumps(args), datetime.now(UTC).isoformat()),
-            )
+            self._conn.execute("INSERT INTO calls (port, method, key, args, at) VALUES (?, ?, ?, ?, ?)", row)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep this thread's records in memory and append them in one commit when the block ends, however
+        it ends. The local server's worker holds them for a batch and ends the block before its own commit:
+        a crash in between leaves the calls journaled and the batch to be done again (as a real outside world
+        would keep them); a crash before leaves neither, and the batch, done again, calls again."""
+        if getattr(self._held, "rows", None) is not None:  # already held further up: those rows take these
+            yield
+            return
+        rows: list[tuple[str, str, str | None, str, str]] = []
+        self._held.rows = rows
+        try:
+            yield
+        finally:
+            self._held.rows = None
+            if rows:
+                with self._lock:
+                    self._conn.execute("BEGIN")
+                    try:
+                        self._conn.executemany(
+                            "INSERT INTO calls (port, method, key, args, at) VALUES (?, ?, ?, ?, ?)", rows
+                        )
+                    except BaseException:
+                        self._conn.execute("ROLLBACK")
+                        raise
+                    self._conn.execute("COMMIT")
 
     def entries(self) -> list[tuple[str, str, list[Any]]]:
         rows = self._conn.execute("SELECT port, method, args FROM calls ORDER BY seq").fetchall()

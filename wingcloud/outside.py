@@ -8,6 +8,7 @@ the production code meets the simulator's fakes: the CLI's composition root.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -159,4 +160,5 @@ def outside_world(
         dns, described["dns"] = embedded.dns, "embedded"
     close = embedded.journal.close if embedded is not None else (lambda: None)
     reset = embedded.reset if embedded is not None else (lambda: None)
-    return Outside(github, flyio, dns, described, close, machines, reset, gitlab=gitlab), embedded
+    hold = embedded.journal.held if embedded is not None else nullcontext
+    return Outside(github, flyio, dns, described, close, machines, reset, gitlab=gitlab, hold=hold), embedded

@@ -8,7 +8,8 @@ the ports are shared by every service, and a call happens deep inside a handler)
 
 The log is its own SQLite file, `outside-calls.sqlite3` in the data dir, written outside the handlers'
 transactions: a call that failed, and the handler's writes that were rolled back with it, still leave their
-record. It keeps the most recent `KEEP` calls; a reset of the console empties it.
+record. The worker holds its calls' records for a batch (`held`) and writes them in one commit just before the
+batch's own. It keeps the most recent `KEEP` calls; a reset of the console empties it.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class CallLog:
         self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self._written = 0
+        self._held = threading.local()
 
     def call(self, port: str, method: str, args: dict[str, Any], run: Callable[[], T], shown: Callable[[T], Any]) -> T:
         """Run one call of `port.method`, record it (`shown(result)` is what the log keeps of the answer),
@@ -116,15 +118,45 @@ class CallLog:
             caller.correlation_id if caller else None,
             self.backends.get(port, "?"),
         )
+        held: list[tuple[Any, ...]] | None = getattr(self._held, "rows", None)
+        if held is not None:
+            held.append(row)
+        else:
+            self._append([row])
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep this thread's records in memory and write them in one commit when the block ends, however it
+        ends (the worker ends it just before its batch commits: a crash in between keeps the calls' records,
+        and the batch is done again; a crash before loses both, and the batch, done again, calls again)."""
+        if getattr(self._held, "rows", None) is not None:  # already held further up: those rows take these
+            yield
+            return
+        rows: list[tuple[Any, ...]] = []
+        self._held.rows = rows
+        try:
+            yield
+        finally:
+            self._held.rows = None
+            if rows:
+                self._append(rows)
+
+    def _append(self, rows: list[tuple[Any, ...]]) -> None:
         with self._lock:
-            self._conn.execute(
-                "INSERT INTO calls (at, port, method, args, result, error, duration_ms, service, target,"
-                " correlation_id, backend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            self._written += 1
-            if self._written % _PRUNE_EVERY == 0:
-                self._conn.execute("DELETE FROM calls WHERE seq <= (SELECT MAX(seq) FROM calls) - ?", (KEEP,))
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO calls (at, port, method, args, result, error, duration_ms, service, target,"
+                    " correlation_id, backend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                before, self._written = self._written, self._written + len(rows)
+                if before // _PRUNE_EVERY != self._written // _PRUNE_EVERY:
+                    self._conn.execute("DELETE FROM calls WHERE seq <= (SELECT MAX(seq) FROM calls) - ?", (KEEP,))
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def recent(
         self,

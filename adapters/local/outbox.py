@@ -34,7 +34,7 @@ def iso(ts: float) -> str:
 
 @dataclass(frozen=True)
 class DueDelivery:
-    id: int
+    id: int | None  # None: not queued (yet), delivered in the transaction that published its event
     kind: str
     ref: str  # the event id, or the arrival's key
     target: str
@@ -69,7 +69,15 @@ def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival,
 
 def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelope], at: datetime) -> None:
     """Archive sealed, validated envelopes and queue one delivery per matching rule."""
-    now = at.timestamp()
+    archive(conn, envelopes, at)
+    for envelope in envelopes:
+        for rule in router.targets(envelope):
+            enqueue(conn, envelope, rule.name, rule.service, at)
+
+
+def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetime) -> None:
+    """Archive sealed, validated envelopes (with their `published` trace records), queueing nothing: the caller
+    delivers them before its transaction commits, or queues what it has not delivered (`enqueue`)."""
     for envelope in envelopes:
         conn.execute(
             "INSERT INTO events (id, detail_type, source, correlation_id, causation_id, time, envelope)"
@@ -85,12 +93,18 @@ def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelo
             ),
         )
         trace(conn, "published", envelope, at)
-        for rule in router.targets(envelope):
-            conn.execute(
-                "INSERT OR IGNORE INTO deliveries (kind, ref, target, service, correlation_id, created_at, next_due)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (EVENT, envelope.event_id, rule.name, rule.service, envelope.correlation_id, now, now),
-            )
+
+
+def enqueue(conn: sqlite3.Connection, envelope: Envelope, target: str, service: str, at: datetime) -> int | None:
+    """Queue the delivery of an archived envelope to one rule's target, due at `at`; returns its row id (None
+    when that delivery was queued before)."""
+    now = at.timestamp()
+    queued = conn.execute(
+        "INSERT OR IGNORE INTO deliveries (kind, ref, target, service, correlation_id, created_at, next_due)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (EVENT, envelope.event_id, target, service, envelope.correlation_id, now, now),
+    )
+    return queued.lastrowid if queued.rowcount else None
 
 
 def enqueue_arrival(

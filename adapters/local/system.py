@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -85,6 +86,8 @@ class Outside:
     machines: LocalMachines | None = None  # the local runtime's, when deployments run on this machine
     reset: Callable[[], None] = lambda: None  # forget what the embedded outside world holds (the console's reset)
     gitlab: GitLab = field(kw_only=True)
+    # the embedded outside world's journal, held for a batch of the worker (`sim.embedded.Journal.held`)
+    hold: Callable[[], AbstractContextManager[None]] = field(default=nullcontext, kw_only=True)
 
 
 @dataclass
@@ -240,6 +243,15 @@ def spec_router() -> Router:
     return Router(Contract.load())
 
 
+@contextmanager
+def _held(*records: AbstractContextManager[None]) -> Iterator[None]:
+    """Hold the records of outside calls (the call log's, the embedded world's journal) for a batch."""
+    with ExitStack() as stack:
+        for held in records:
+            stack.enter_context(held)
+        yield
+
+
 DEFAULT_RETRY = RetryPolicy(maximum_attempts=8, maximum_event_age=timedelta(hours=2))
 
 
@@ -311,7 +323,18 @@ def build_system(
         autocheckpoint=False,
     )
     inbox = Inbox(inbox_db, committed)
-    worker = Worker(db, router, targets, doors, ports, seal, policy=retry, on_commit=notifier.notify, inbox=inbox)
+    worker = Worker(
+        db,
+        router,
+        targets,
+        doors,
+        ports,
+        seal,
+        policy=retry,
+        on_commit=notifier.notify,
+        inbox=inbox,
+        hold=lambda: _held(calls.held(), outside.hold()),
+    )
     system = System(
         settings,
         credentials,

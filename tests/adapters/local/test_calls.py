@@ -103,3 +103,38 @@ def test_a_data_dir_made_before_durations_were_traced_gets_the_column(tmp_path: 
     old.close()
     conn = Database(path).connection()
     assert [tuple(r) for r in conn.execute("SELECT event_id, duration_ms FROM trace")] == [("e1", None)]
+
+
+def test_held_calls_are_written_together_when_the_block_ends(log: CallLog) -> None:
+    github = RecordedGitHub(FakeGitHub(), log)
+    with log.held():
+        github.upsert_pull_request_comment(7, "acme/app", 3, "<!-- m -->", "one")
+        github.upsert_pull_request_comment(7, "acme/app", 4, "<!-- m -->", "two")
+        assert log.recent() == []
+    assert [c["args"]["body"] for c in log.recent()] == ["two", "one"]
+
+
+def test_held_calls_are_written_when_the_block_fails_and_other_threads_write_at_once(log: CallLog) -> None:
+    import threading
+
+    github = RecordedGitHub(FakeGitHub(), log)
+    with pytest.raises(RuntimeError), log.held():
+        github.upsert_pull_request_comment(7, "acme/app", 3, "<!-- m -->", "held")
+        other = threading.Thread(
+            target=github.upsert_pull_request_comment, args=(7, "acme/app", 9, "<!-- m -->", "now")
+        )
+        other.start()
+        other.join()
+        assert [c["args"]["body"] for c in log.recent()] == ["now"]
+        raise RuntimeError("the batch failed")
+    assert [c["args"]["body"] for c in log.recent()] == ["held", "now"]
+
+
+def test_held_calls_are_pruned_like_the_others(log: CallLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(calls, "KEEP", 10)
+    monkeypatch.setattr(calls, "_PRUNE_EVERY", 5)
+    dns = RecordedDNS(FakeDNS(), log)
+    with log.held():
+        for n in range(23):
+            dns.delete_record("example.com", f"r{n}")
+    assert len(log.recent(limit=100)) == 10

@@ -1,18 +1,23 @@
-"""The delivery worker's own work: what it keeps in memory between batches, and the ledger mark it writes."""
+"""The delivery worker's own work: what it keeps in memory between batches, the ledger mark it writes, and the
+deliveries it runs in the transaction that published their events (rows only for what it does not get to)."""
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from starlette.testclient import TestClient
 
-from adapters.local import worker
+from adapters.local import outbox, worker
 from adapters.local.system import System
 from adapters.local.unit import savepoint
-from tests.adapters.local.conftest import AUTH, drain, fixture_body, signed
+from bus.retry import RetryPolicy
+from sim.embedded import JournaledFlyIO
+from tests.adapters.local.conftest import AUTH, drain, embedded, fixture_body, pull_request, signed
 
 
 @contextmanager
@@ -52,11 +57,14 @@ def test_an_event_no_longer_in_memory_is_read_back_and_delivered_the_same(
     assert len(reads) > 1
 
 
-def test_an_event_published_before_a_restart_is_read_back(client: TestClient, system: System, app_id: str) -> None:
+def test_an_event_published_before_a_restart_is_read_back(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A new worker (a restarted process) remembers nothing: what is due is read from SQLite."""
     body = fixture_body("pull_request.opened.json")
     assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
-    system.worker.run_once()  # the webhook's edge publishes PullRequestOpened; its deliveries wait
+    monkeypatch.setattr(worker, "_CASCADE_SECONDS", 0.0)  # every batch runs out of time after its first delivery
+    system.worker.run_once()  # the webhook's edge publishes PullRequestOpened; its deliveries are queued
     system.worker._envelopes.clear()
     with envelope_reads(system) as reads:
         drain(system)
@@ -90,3 +98,137 @@ def test_the_archive_holds_version_7_event_ids_in_the_order_they_were_published(
     assert len(ids) > 20 and {i.version for i in ids} == {7}
     milliseconds = [i.int >> 80 for i in ids]
     assert milliseconds == sorted(milliseconds)
+
+
+def _queued(system: System) -> list[tuple[str, str, str]]:
+    rows = system.db.connection().execute("SELECT kind, target, status FROM deliveries ORDER BY id").fetchall()
+    return [tuple(row) for row in rows]
+
+
+def test_a_webhook_runs_on_to_its_deployment_in_one_transaction_with_no_rows_for_its_events(
+    client: TestClient, system: System, app_id: str
+) -> None:
+    """The events a delivery publishes are delivered in the same batch: no delivery rows, no ledger marks."""
+    before = _queued(system)
+    marks = system.db.connection().execute("SELECT COUNT(*) FROM handled").fetchone()[0]
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    system.worker.run_once()
+    environments = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
+    assert [(e["pr_number"], e["status"]) for e in environments if e["type"] == "preview"] == [(2, "initializing")]
+    assert _queued(system) == [*before, ("arrival", "github--webhook", "done")]
+    assert system.db.connection().execute("SELECT COUNT(*) FROM handled").fetchone()[0] == marks + 1
+    records = client.get("/api/trace/d-1", headers=AUTH).json()["records"]
+    delivered = {(r["detail_type"], r["target"]) for r in records if r["kind"] == "delivered"}
+    assert ("EnvironmentDeployRequested", "runtime--EnvironmentDeployRequested") in delivered
+    assert {r["kind"] for r in records} == {"published", "delivered"}
+
+
+def test_what_a_batch_does_not_get_to_is_queued_and_delivered_later_the_same(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = len(_queued(system))
+    monkeypatch.setattr(worker, "_CASCADE_SECONDS", 0.0)  # a cascade too long: cut after its first delivery
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    assert system.worker.run_once() == 2  # the arrival taken in, its delivery run; the rest queued
+    queued = _queued(system)[before:]
+    assert queued[0] == ("arrival", "github--webhook", "done")
+    assert queued[1:] and {(kind, status) for kind, _, status in queued[1:]} == {("event", "pending")}
+    drain(system)
+    environments = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
+    assert [(e["pr_number"], e["status"]) for e in environments if e["type"] == "preview"] == [(2, "running")]
+    assert {status for _, _, status in _queued(system)} == {"done"}
+    assert len(embedded(system)[0].comments_on("Codertocat/Hello-World", 2)) == 1
+
+
+def test_a_batch_out_of_time_finishes_the_cascade_it_started_so_reports_keep_their_order(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch takes one queued delivery (a webhook, a runtime report) and runs on to its cascade's end: the
+    next report never overtakes what the previous one set off, so the state machine accepts every report."""
+    monkeypatch.setattr(worker, "_BATCH_SECONDS", 0.0)
+    for number in range(3, 7):
+        body = pull_request(number=number, branch=f"feature-{number}")
+        headers = signed(body, "pull_request", f"d-{number}")
+        assert client.post("/webhooks/github", content=body, headers=headers).status_code == 202
+    drain(system)
+    environments = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
+    previews = sorted((e["pr_number"], e["status"]) for e in environments if e["type"] == "preview")
+    assert previews == [(n, "running") for n in range(3, 7)]
+    archive = system.db.connection().execute("SELECT detail_type FROM events").fetchall()
+    assert "EnvironmentReportRejected" not in {row[0] for row in archive}
+    assert {status for _, _, status in _queued(system)} == {"done"}
+
+
+def test_a_failed_delivery_that_was_never_queued_gets_its_row_and_its_retry(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(system.worker, "_policy", RetryPolicy(maximum_attempts=3, maximum_event_age=timedelta(hours=1)))
+    fake = embedded(system)[0]
+    monkeypatch.setattr(fake, "upsert_pull_request_comment", _down)
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    system.worker.run_once()
+    assert _comment_deliveries(system) == [("event", "pending", 1, "ConnectionError: GitHub is down", 1)]
+    monkeypatch.undo()
+    with system.db.writing() as conn:  # its backoff is over
+        conn.execute("UPDATE deliveries SET next_due = 0 WHERE status = 'pending'")
+    drain(system)
+    assert [row[:4] for row in _comment_deliveries(system)] == [("event", "done", 2, None)]
+    assert len(fake.comments_on("Codertocat/Hello-World", 2)) == 1
+
+
+def test_a_delivery_that_was_never_queued_and_cannot_succeed_is_dead_lettered_and_redriven(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = embedded(system)[0]
+    monkeypatch.setattr(fake, "upsert_pull_request_comment", _down)
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    system.worker.run_once()  # the policy of these tests allows no retry
+    assert _comment_deliveries(system) == [("event", "dead", 1, "ConnectionError: GitHub is down", 0)]
+    [letter] = client.get("/api/dead-letters", headers=AUTH).json()
+    monkeypatch.undo()
+    assert client.post(f"/api/dead-letters/{letter['id']}/redrive", headers=AUTH).status_code == 202
+    drain(system)
+    assert [row[:2] for row in _comment_deliveries(system)] == [("event", "done")]
+    assert len(fake.comments_on("Codertocat/Hello-World", 2)) == 1
+
+
+def _comment_deliveries(system: System) -> list[tuple[object, ...]]:
+    """The rows of the deliveries to the PR comment's rule (status changes: one per environment change)."""
+    rows = system.db.connection().execute(
+        "SELECT kind, status, attempts, last_error, next_due > created_at FROM deliveries WHERE target = ?",
+        ("github--EnvironmentStatusChanged",),
+    )
+    return [tuple(row) for row in rows]
+
+
+def _down(*args: object, **kwargs: object) -> object:
+    raise ConnectionError("GitHub is down")
+
+
+def test_a_batch_that_fails_to_commit_still_leaves_the_record_of_its_outside_calls(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The calls a batch made happened, whatever becomes of it: their records are written before its commit."""
+    real_trace = outbox.trace
+
+    def failing(conn: sqlite3.Connection, kind: str, parcel: object, *args: object, **facts: object) -> None:
+        if facts.get("target") == "runtime--EnvironmentDeployRequested":
+            raise sqlite3.OperationalError("disk I/O error")
+        real_trace(conn, kind, parcel, *args, **facts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox, "trace", failing)
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    with pytest.raises(sqlite3.OperationalError):
+        system.worker.run_once()
+    environments = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
+    assert [e for e in environments if e["type"] == "preview"] == []  # the batch's work is gone
+    calls = system.calls.recent(correlation_id="d-1")
+    assert {(c["port"], c["method"]) for c in calls} >= {("flyio", "run_machine")}
+    flyio = system.outside.flyio
+    assert isinstance(flyio, JournaledFlyIO)
+    assert ("flyio", "run_machine") in {(port, method) for port, method, _ in flyio._journal.entries()}
