@@ -95,6 +95,10 @@ class Envelope(events.Envelope):
                 events.validate(self.detail_type, self.detail)
             except events.EventValidationError as error:
                 raise InvalidEventError(str(error), detail_type=self.detail_type, envelope=self) from None
+            # valid as sent, so nothing in it the spec does not name: what a receiver reads is the detail as it
+            # is, and the tolerant read (a second validation) has nothing to drop
+            if "_opened" not in self.__dict__:
+                self.__dict__["_opened"] = events.REGISTRY[self.detail_type].model_validate(self.detail)
         return self.event()
 
     def event(self) -> Event:

@@ -44,27 +44,40 @@ class DueDelivery:
     created_at: float
 
 
+_TRACE_INSERT = (
+    "INSERT INTO trace (at, kind, event_id, detail_type, source_service, target_service, target,"
+    " correlation_id, causation_id, attempt, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+TraceRow = tuple[Any, ...]
+
+
 def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival, at: datetime, **facts: Any) -> None:
     """Append the record of one step (`facts`: the keyword arguments of `bus.trace.record`)."""
+    conn.execute(_TRACE_INSERT, trace_row(kind, parcel, at, **facts))
+
+
+def trace_row(kind: TraceKind, parcel: Envelope | Arrival, at: datetime, **facts: Any) -> TraceRow:
+    """The row of one step, for `write_trace`."""
     step = record(0, kind, parcel, at, **facts)
-    conn.execute(
-        "INSERT INTO trace (at, kind, event_id, detail_type, source_service, target_service, target,"
-        " correlation_id, causation_id, attempt, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            step.at.isoformat(),
-            step.kind,
-            step.event_id,
-            step.detail_type,
-            step.source_service,
-            step.target_service,
-            step.target,
-            step.correlation_id,
-            step.causation_id,
-            step.attempt,
-            step.error,
-            step.duration_ms,
-        ),
+    return (
+        step.at.isoformat(),
+        step.kind,
+        step.event_id,
+        step.detail_type,
+        step.source_service,
+        step.target_service,
+        step.target,
+        step.correlation_id,
+        step.causation_id,
+        step.attempt,
+        step.error,
+        step.duration_ms,
     )
+
+
+def write_trace(conn: sqlite3.Connection, rows: Sequence[TraceRow]) -> None:
+    """Append rows made by `trace_row`, in their order."""
+    conn.executemany(_TRACE_INSERT, rows)
 
 
 def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelope], at: datetime) -> None:
@@ -75,9 +88,10 @@ def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelo
             enqueue(conn, envelope, rule.name, rule.service, at)
 
 
-def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetime) -> None:
-    """Archive sealed, validated envelopes (with their `published` trace records), queueing nothing: the caller
-    delivers them before its transaction commits, or queues what it has not delivered (`enqueue`)."""
+def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetime, *, traced: bool = True) -> None:
+    """Archive sealed, validated envelopes (with their `published` trace records unless `traced` is False: the
+    caller records them), queueing nothing: the caller delivers them before its transaction commits, or queues
+    what it has not delivered (`enqueue`)."""
     for envelope in envelopes:
         conn.execute(
             "INSERT INTO events (id, detail_type, source, correlation_id, causation_id, time, envelope)"
@@ -92,7 +106,8 @@ def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetim
                 envelope.to_json(),
             ),
         )
-        trace(conn, "published", envelope, at)
+        if traced:
+            trace(conn, "published", envelope, at)
 
 
 def enqueue(conn: sqlite3.Connection, envelope: Envelope, target: str, service: str, at: datetime) -> int | None:

@@ -26,7 +26,7 @@ class SqliteUnit:
     conn: sqlite3.Connection
     ports: Ports
     router: Router
-    queue: bool = True  # False: archive what the work publishes and leave its deliveries to the caller
+    queue: bool = True  # False: archive what the work publishes; its deliveries and trace are the caller's
     ledger: bool = True  # False: the parcel was never queued (no row to deliver it again): no mark to keep
     _claimed: set[tuple[str, str]] = field(default_factory=set)
 
@@ -46,7 +46,7 @@ class SqliteUnit:
         if self.queue:
             outbox.publish(self.conn, self.router, published, self.ports.clock.now())
         else:
-            outbox.archive(self.conn, published, self.ports.clock.now())
+            outbox.archive(self.conn, published, self.ports.clock.now(), traced=False)
 
 
 @contextmanager

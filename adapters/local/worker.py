@@ -5,11 +5,15 @@ it (`unit.savepoint`): the handler's writes, the ledger row and the events it pu
 A failure is settled by the kernel's policy (`bus.retry.settle_failure`): a retry at a later `next_due`, or
 a dead letter. What is the worker's own: the rows, the batching, and giving way to the webhook door.
 
-The events a delivery publishes are delivered next, in the same transaction (depth first: a workflow runs on
-before the next queued delivery starts), and only what the batch's time leaves undelivered is queued as rows
-when it commits. A delivery run that way was never a row: it needs no ledger mark and no `done` update, and
-the archive, the trace and the effects still commit together (a crash loses all of the batch, or none). A
-failed one becomes a row then, with its retry or its dead letter, as any other.
+The events a delivery publishes are delivered next, in the same transaction, and only what the batch's time
+leaves undelivered is queued as rows when it commits. A delivery run that way was never a row: it needs no
+ledger mark and no `done` update, and the archive, the trace and the effects still commit together (a crash
+loses all of the batch, or none). A failed one becomes a row then, with its retry or its dead letter.
+
+A batch takes the due deliveries a group at a time and runs each group with everything it sets off, breadth
+first (hop by hop, as queued rows ran before), before it takes the next group. So a report never overtakes
+the rest of what the report before it set off, and under a backlog the work piles up as it did on rows: the
+reports of one deployment that arrived together are applied before the PR comment is rendered, once.
 """
 
 from __future__ import annotations
@@ -40,10 +44,10 @@ from ports import Arrival, Ports
 
 log = logging.getLogger("wingcloud.worker")
 
-_BATCH = 64
-# A batch takes no new queued delivery after this long. What a delivery publishes is still run, so a workflow's
-# events keep their order (a queued report would otherwise overtake the rest of the previous one's cascade),
-# up to _CASCADE_SECONDS: past that, what is left is queued behind what was due, as it would be on EventBridge.
+# Due deliveries taken at a time; a group runs with everything it sets off before the next is taken, and no
+# group is taken after _BATCH_SECONDS. A group whose cascade runs past _CASCADE_SECONDS stops there and queues
+# what is left (behind what was due: order is then EventBridge's, none).
+_GROUP = 16
 _BATCH_SECONDS = 0.05
 _CASCADE_SECONDS = 1.0
 _MAX_PAUSE = 1.0
@@ -93,6 +97,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._arrivals: dict[str, Arrival] = {}
+        self._traced: list[outbox.TraceRow] = []  # the batch's trace rows, appended in one go (`_write_trace`)
         self._envelopes: OrderedDict[str, Envelope] = OrderedDict()
 
     # --- thread ---------------------------------------------------------------------------------------
@@ -131,34 +136,39 @@ class Worker:
 
     # --- one batch ------------------------------------------------------------------------------------
 
-    def run_once(self, limit: int = _BATCH) -> int:
-        """Take in new arrivals and run up to `limit` due deliveries with what they publish, in one transaction;
-        returns how many arrivals and deliveries that was."""
+    def run_once(self, limit: int = _GROUP) -> int:
+        """Take in new arrivals, then run due deliveries `limit` at a time with what they publish, in one
+        transaction; returns how many arrivals and deliveries that was."""
         started = time.monotonic()
         self._arrivals = {}  # an arrival read once, however many of its targets are in this batch
         now = self._ports.clock.now()
         with self._db.writing() as conn:
             moved = self._inbox.move_arrivals(conn, self._doors, now)
-            work = deque(outbox.due(conn, limit, now))
+            self._traced = []  # what a failed batch left here was rolled back with it
             with self._hold():
-                ran = self._run(conn, work, started)
-            self._queue(conn, work)
+                ran, left = self._run(conn, limit, now, started)
+            self._write_trace(conn)
+            self._queue(conn, left)
         if ran or moved:
             self._on_commit()
         return ran + moved
 
-    def _run(self, conn: sqlite3.Connection, work: deque[outbox.DueDelivery], started: float) -> int:
-        """Deliver from the front of `work`, each delivery's own deliveries next, until the batch's time is up;
-        what is left stays in `work`. Returns how many deliveries ran."""
+    def _run(
+        self, conn: sqlite3.Connection, limit: int, now: datetime, started: float
+    ) -> tuple[int, deque[outbox.DueDelivery]]:
+        """Groups of due deliveries, each run breadth first to the end of what it sets off, until none is due or
+        the batch's time is up. Returns how many deliveries ran, and what a cascade too long left."""
         ran = 0
-        while work:
-            published = self._deliver(conn, work.popleft())
-            ran += 1
-            work.extendleft(reversed(self._unqueued(published)))  # depth first, in publishing order
-            took = time.monotonic() - started
-            if took > _CASCADE_SECONDS or (took > _BATCH_SECONDS and (not work or work[0].id is not None)):
-                break  # let the doors' writes in: between two queued deliveries, or in a cascade too long
-        return ran
+        while work := deque(outbox.due(conn, limit, now)):
+            while work:
+                published = self._deliver(conn, work.popleft())
+                ran += 1
+                work.extend(self._unqueued(published))
+                if time.monotonic() - started > _CASCADE_SECONDS:
+                    return ran, work
+            if time.monotonic() - started > _BATCH_SECONDS:  # let the API's writes in
+                break
+        return ran, work
 
     def _unqueued(self, published: Iterable[Envelope]) -> list[outbox.DueDelivery]:
         """The deliveries of events just published, to run in this transaction (no row yet)."""
@@ -210,22 +220,32 @@ class Worker:
             self._remember(outcome.published)
             if queued:
                 outbox.mark_done(conn, item)
-            outbox.trace(
-                conn,
-                "delivered",
-                parcel,
-                self._ports.clock.now(),
-                source=target.trigger,
-                target_service=target.service,
-                target=target.name,
-                attempt=item.attempts + 1,
-                duration_ms=duration_ms,
+            now = self._ports.clock.now()
+            self._traced.extend(outbox.trace_row("published", envelope, now) for envelope in outcome.published)
+            self._traced.append(
+                outbox.trace_row(
+                    "delivered",
+                    parcel,
+                    now,
+                    source=target.trigger,
+                    target_service=target.service,
+                    target=target.name,
+                    attempt=item.attempts + 1,
+                    duration_ms=duration_ms,
+                )
             )
             return outcome.published
         if not queued:  # its retry, or its dead letter, needs the row it never had
             item = self._enqueue(conn, item)
+        self._write_trace(conn)  # the steps before this one keep their place in the trace
         self._settle(conn, item, target, parcel, outcome, duration_ms)
         return ()
+
+    def _write_trace(self, conn: sqlite3.Connection) -> None:
+        """Append the trace rows kept so far (a handler's `published` events, then its `delivered` step)."""
+        if self._traced:
+            outbox.write_trace(conn, self._traced)
+            self._traced = []
 
     def _parcel(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> Parcel:
         if item.kind == outbox.EVENT:

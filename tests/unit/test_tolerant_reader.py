@@ -91,3 +91,18 @@ def test_unknown_metadata_ids_do_not_hide_the_known_ones() -> None:
     envelope = _envelope("EnvironmentStatusChanged", detail)
 
     assert envelope.correlation_id == detail["metadata"]["correlation_id"]
+
+
+def test_an_envelope_checked_as_sent_is_read_as_it_is_without_a_second_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid as sent means nothing unnamed in it: the receiver's read of it is the detail as it is."""
+    detail = _status_changed_with_endpoint()
+    received = _envelope("EnvironmentStatusChanged", detail).event()
+    envelope = _envelope("EnvironmentStatusChanged", detail)
+
+    def refuse(*args: object) -> object:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(events, "read", refuse)
+    sent = envelope.check_sent()
+    assert envelope.event() is sent
+    assert sent == received

@@ -145,8 +145,8 @@ def test_what_a_batch_does_not_get_to_is_queued_and_delivered_later_the_same(
 def test_a_batch_out_of_time_finishes_the_cascade_it_started_so_reports_keep_their_order(
     client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each batch takes one queued delivery (a webhook, a runtime report) and runs on to its cascade's end: the
-    next report never overtakes what the previous one set off, so the state machine accepts every report."""
+    """Each batch takes one group of due deliveries (webhooks, runtime reports) and runs it to the end of what
+    it sets off: a report never overtakes what the previous one set off, so the state machine accepts them all."""
     monkeypatch.setattr(worker, "_BATCH_SECONDS", 0.0)
     for number in range(3, 7):
         body = pull_request(number=number, branch=f"feature-{number}")
@@ -213,14 +213,14 @@ def test_a_batch_that_fails_to_commit_still_leaves_the_record_of_its_outside_cal
     client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The calls a batch made happened, whatever becomes of it: their records are written before its commit."""
-    real_trace = outbox.trace
+    real_row = outbox.trace_row
 
-    def failing(conn: sqlite3.Connection, kind: str, parcel: object, *args: object, **facts: object) -> None:
+    def failing(kind: str, parcel: object, *args: object, **facts: object) -> outbox.TraceRow:
         if facts.get("target") == "runtime--EnvironmentDeployRequested":
             raise sqlite3.OperationalError("disk I/O error")
-        real_trace(conn, kind, parcel, *args, **facts)  # type: ignore[arg-type]
+        return real_row(kind, parcel, *args, **facts)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(outbox, "trace", failing)
+    monkeypatch.setattr(outbox, "trace_row", failing)
     body = fixture_body("pull_request.opened.json")
     assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
     with pytest.raises(sqlite3.OperationalError):
@@ -232,3 +232,30 @@ def test_a_batch_that_fails_to_commit_still_leaves_the_record_of_its_outside_cal
     flyio = system.outside.flyio
     assert isinstance(flyio, JournaledFlyIO)
     assert ("flyio", "run_machine") in {(port, method) for port, method, _ in flyio._journal.entries()}
+
+
+def test_the_trace_keeps_each_step_in_its_place_around_a_failure(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handler's events are traced as published just before its delivery, and a failure after the steps
+    that came before it: the console nests attempts by this order."""
+    monkeypatch.setattr(embedded(system)[0], "upsert_pull_request_comment", _down)
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    system.worker.run_once()
+    rows = system.db.connection().execute(
+        "SELECT seq, kind, event_id, causation_id, target FROM trace WHERE correlation_id = 'd-1' ORDER BY seq"
+    )
+    steps = [dict(row) for row in rows]
+    published = {s["event_id"]: s for s in steps if s["kind"] == "published"}
+    attempts = [s for s in steps if s["kind"] in ("delivered", "failed")]
+    assert {s["kind"] for s in attempts} == {"delivered", "failed"}
+    for attempt in attempts:  # every attempt comes after its event was published
+        event = published.get(attempt["event_id"])
+        assert event is None or event["seq"] < attempt["seq"]
+    for event in published.values():  # ... and the delivery that published it right after, in one go
+        cause = next(s for s in attempts if s["seq"] > event["seq"] and s["kind"] == "delivered")
+        assert cause["event_id"] == (event["causation_id"] or "webhook:d-1")
+    failed = [s for s in attempts if s["kind"] == "failed"]
+    assert failed and all(f["target"] == "github--EnvironmentStatusChanged" for f in failed)
+    assert [s["kind"] for s in steps if s["seq"] > failed[0]["seq"]][:1] == ["dead-lettered"]
