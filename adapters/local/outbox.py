@@ -110,14 +110,35 @@ def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetim
             trace(conn, "published", envelope, at)
 
 
-def enqueue(conn: sqlite3.Connection, envelope: Envelope, target: str, service: str, at: datetime) -> int | None:
-    """Queue the delivery of an archived envelope to one rule's target, due at `at`; returns its row id (None
-    when that delivery was queued before)."""
+# The `next_due` of a delivery that continues work a batch started and did not finish: due before anything
+# queued at a time of its own, so what was due after it never overtakes it (`due` orders by next_due, then id).
+CONTINUED = 0.0
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    envelope: Envelope,
+    target: str,
+    service: str,
+    at: datetime,
+    *,
+    next_due: float | None = None,
+) -> int | None:
+    """Queue the delivery of an archived envelope to one rule's target, made at `at` and due then (or at
+    `next_due`, a timestamp); returns its row id (None when that delivery was queued before)."""
     now = at.timestamp()
     queued = conn.execute(
         "INSERT OR IGNORE INTO deliveries (kind, ref, target, service, correlation_id, created_at, next_due)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (EVENT, envelope.event_id, target, service, envelope.correlation_id, now, now),
+        (
+            EVENT,
+            envelope.event_id,
+            target,
+            service,
+            envelope.correlation_id,
+            now,
+            now if next_due is None else next_due,
+        ),
     )
     return queued.lastrowid if queued.rowcount else None
 

@@ -11,9 +11,10 @@ ledger mark and no `done` update, and the archive, the trace and the effects sti
 loses all of the batch, or none). A failed one becomes a row then, with its retry or its dead letter.
 
 A batch takes the due deliveries a group at a time and runs each group with everything it sets off, breadth
-first (hop by hop, as queued rows ran before), before it takes the next group. So a report never overtakes
-the rest of what the report before it set off, and under a backlog the work piles up as it did on rows: the
-reports of one deployment that arrived together are applied before the PR comment is rendered, once.
+first (hop by hop, as queued rows ran before), before it takes the next group. Under a backlog the work piles
+up as it did on rows: the reports of one deployment that arrived together are applied before the PR comment
+is rendered, once. A batch stops when its time is up, wherever it is; what it leaves is queued to continue
+before anything else that is due, so a report never overtakes what the report before it set off.
 """
 
 from __future__ import annotations
@@ -44,16 +45,14 @@ from ports import Arrival, Ports
 
 log = logging.getLogger("wingcloud.worker")
 
-# Due deliveries taken at a time; a group runs with everything it sets off before the next is taken, and no
-# group is taken after _BATCH_SECONDS. A group whose cascade runs past _CASCADE_SECONDS stops there and queues
-# what is left (behind what was due: order is then EventBridge's, none).
-_GROUP = 16
+# Due deliveries taken at a time; a group runs with everything it sets off before the next is taken. A batch
+# stops after _BATCH_SECONDS (the API's writes wait for it, and the webhook door shares the interpreter).
+_GROUP = 8
 _BATCH_SECONDS = 0.05
-_CASCADE_SECONDS = 1.0
 _MAX_PAUSE = 1.0
-# Envelopes this worker sealed or loaded, kept for the deliveries still to come: an event is then read from
-# SQLite and validated on receipt once, not once per batch its targets fall into (a backlog of a thousand
-# webhooks publishes a few thousand events before the first of them is delivered). About 3 KB each.
+# Envelopes this worker sealed or loaded, kept for the deliveries still to come (those a batch left queued):
+# an event is then read from SQLite and validated on receipt once, not once per batch its targets fall into.
+# About 7 KB each.
 _RECENT_ENVELOPES = 8192
 # The worker's connection keeps up to 64 MiB of pages (SQLite's default is 2): the ledgers' indexes outgrow 2 MiB
 # after a few thousand workflows, and every delivery then read their pages back from the OS. The doors' and the
@@ -157,17 +156,15 @@ class Worker:
         self, conn: sqlite3.Connection, limit: int, now: datetime, started: float
     ) -> tuple[int, deque[outbox.DueDelivery]]:
         """Groups of due deliveries, each run breadth first to the end of what it sets off, until none is due or
-        the batch's time is up. Returns how many deliveries ran, and what a cascade too long left."""
+        the batch's time is up. Returns how many deliveries ran, and what the batch did not get to."""
         ran = 0
         while work := deque(outbox.due(conn, limit, now)):
             while work:
                 published = self._deliver(conn, work.popleft())
                 ran += 1
                 work.extend(self._unqueued(published))
-                if time.monotonic() - started > _CASCADE_SECONDS:
+                if time.monotonic() - started > _BATCH_SECONDS:
                     return ran, work
-            if time.monotonic() - started > _BATCH_SECONDS:  # let the API's writes in
-                break
         return ran, work
 
     def _unqueued(self, published: Iterable[Envelope]) -> list[outbox.DueDelivery]:
@@ -188,15 +185,18 @@ class Worker:
         ]
 
     def _queue(self, conn: sqlite3.Connection, left: Iterable[outbox.DueDelivery]) -> None:
-        """Queue, as rows, the deliveries of this transaction's events it did not get to; queued ones that
-        were not reached stay pending as they were."""
+        """Queue, as rows due before anything else, the deliveries of this transaction's events it did not get
+        to, in their order; queued ones that were not reached stay pending as they were."""
         for item in left:
             if item.id is None:
-                self._enqueue(conn, item)
+                self._enqueue(conn, item, next_due=outbox.CONTINUED)
 
-    def _enqueue(self, conn: sqlite3.Connection, item: outbox.DueDelivery) -> outbox.DueDelivery:
+    def _enqueue(
+        self, conn: sqlite3.Connection, item: outbox.DueDelivery, next_due: float | None = None
+    ) -> outbox.DueDelivery:
         envelope = self._envelopes.get(item.ref) or outbox.envelope_of(conn, item.ref)
-        queued = outbox.enqueue(conn, envelope, item.target, item.service, datetime.fromtimestamp(item.created_at, UTC))
+        made = datetime.fromtimestamp(item.created_at, UTC)
+        queued = outbox.enqueue(conn, envelope, item.target, item.service, made, next_due=next_due)
         if queued is None:  # an event id is new when it is sealed: its deliveries are queued once
             raise sqlite3.IntegrityError(f"delivery of {item.ref} to {item.target} was queued twice")
         return replace(item, id=queued)

@@ -63,7 +63,7 @@ def test_an_event_published_before_a_restart_is_read_back(
     """A new worker (a restarted process) remembers nothing: what is due is read from SQLite."""
     body = fixture_body("pull_request.opened.json")
     assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
-    monkeypatch.setattr(worker, "_CASCADE_SECONDS", 0.0)  # every batch runs out of time after its first delivery
+    monkeypatch.setattr(worker, "_BATCH_SECONDS", 0.0)  # every batch runs out of time after its first delivery
     system.worker.run_once()  # the webhook's edge publishes PullRequestOpened; its deliveries are queued
     system.worker._envelopes.clear()
     with envelope_reads(system) as reads:
@@ -128,13 +128,15 @@ def test_what_a_batch_does_not_get_to_is_queued_and_delivered_later_the_same(
     client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = len(_queued(system))
-    monkeypatch.setattr(worker, "_CASCADE_SECONDS", 0.0)  # a cascade too long: cut after its first delivery
+    monkeypatch.setattr(worker, "_BATCH_SECONDS", 0.0)  # every batch runs out of time after its first delivery
     body = fixture_body("pull_request.opened.json")
     assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
     assert system.worker.run_once() == 2  # the arrival taken in, its delivery run; the rest queued
     queued = _queued(system)[before:]
     assert queued[0] == ("arrival", "github--webhook", "done")
     assert queued[1:] and {(kind, status) for kind, _, status in queued[1:]} == {("event", "pending")}
+    due = system.db.connection().execute("SELECT DISTINCT next_due FROM deliveries WHERE status = 'pending'")
+    assert [row[0] for row in due] == [0.0]  # they continue before anything queued later
     drain(system)
     environments = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
     assert [(e["pr_number"], e["status"]) for e in environments if e["type"] == "preview"] == [(2, "running")]
@@ -142,11 +144,11 @@ def test_what_a_batch_does_not_get_to_is_queued_and_delivered_later_the_same(
     assert len(embedded(system)[0].comments_on("Codertocat/Hello-World", 2)) == 1
 
 
-def test_a_batch_out_of_time_finishes_the_cascade_it_started_so_reports_keep_their_order(
+def test_batches_cut_after_every_delivery_still_keep_each_reports_work_ahead_of_the_next_report(
     client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each batch takes one group of due deliveries (webhooks, runtime reports) and runs it to the end of what
-    it sets off: a report never overtakes what the previous one set off, so the state machine accepts them all."""
+    """Every batch runs out of time after one delivery; what it leaves continues before anything due after it:
+    a report never overtakes what the previous one set off, so the state machine accepts every report."""
     monkeypatch.setattr(worker, "_BATCH_SECONDS", 0.0)
     for number in range(3, 7):
         body = pull_request(number=number, branch=f"feature-{number}")
@@ -259,3 +261,31 @@ def test_the_trace_keeps_each_step_in_its_place_around_a_failure(
     failed = [s for s in attempts if s["kind"] == "failed"]
     assert failed and all(f["target"] == "github--EnvironmentStatusChanged" for f in failed)
     assert [s["kind"] for s in steps if s["seq"] > failed[0]["seq"]][:1] == ["dead-lettered"]
+
+
+def test_what_a_batch_left_continues_before_a_report_that_came_after(
+    client: TestClient, system: System, app_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch cut right after a report's first step leaves the rest queued; the next batch, long enough to run
+    a whole cascade, must finish that before the next report's cascade overtakes it."""
+    body = fixture_body("pull_request.opened.json")
+    assert client.post("/webhooks/github", content=body, headers=signed(body, "pull_request", "d-1")).status_code == 202
+    while system.worker.run_once():
+        pass
+    flyio = embedded(system)[1]
+    reports = []
+    while (report := flyio.take_report()) is not None:
+        reports.append(report)
+    assert [r.status for r in reports][:2] == ["deploying", "running-tests"]
+    for n, report in enumerate(reports):
+        system.report(report, f"rep-{n}")
+    monkeypatch.setattr(worker, "_BATCH_SECONDS", 0.0)
+    system.worker.run_once()  # the first report's door only: its RuntimeStatusReported waits
+    monkeypatch.setattr(worker, "_BATCH_SECONDS", 60.0)
+    while system.worker.run_once(limit=1):  # one due delivery a group: the next report's cascade would run whole
+        pass
+    drain(system)
+    archive = system.db.connection().execute("SELECT detail_type FROM events").fetchall()
+    assert "EnvironmentReportRejected" not in {row[0] for row in archive}
+    environments = client.get(f"/api/apps/{app_id}/environments", headers=AUTH).json()
+    assert [(e["pr_number"], e["status"]) for e in environments if e["type"] == "preview"] == [(2, "running")]
