@@ -63,6 +63,7 @@ class Inbox:
         self._dirty = threading.Event()  # committed since the last checkpoint
         self._housekeeper = threading.Thread(target=self._housekeeping, name="wingcloud-inbox", daemon=True)
         self.last_arrival = 0.0
+        self._arrival_before = float("-inf")
 
     def start(self) -> None:
         self._housekeeper.start()
@@ -92,8 +93,13 @@ class Inbox:
         return self._commit([arrival])[0]
 
     def busy(self, within: float = 0.01) -> bool:
-        """Webhooks are arriving (one came within `within` seconds), or deliveries wait to be stored."""
-        return bool(self._pending) or time.monotonic() - self.last_arrival < within
+        """Webhooks are pouring in (the last two stored within `within` seconds of each other, the last within
+        `within` of now), or deliveries wait to be stored. One webhook alone is not a burst: the worker need
+        not wait before it runs its workflow."""
+        if self._pending:
+            return True
+        last, before = self.last_arrival, self._arrival_before
+        return time.monotonic() - last < within and last - before < within
 
     def _flush(self) -> None:
         batch, self._pending = self._pending[:_MAX_BATCH], self._pending[_MAX_BATCH:]
@@ -114,7 +120,7 @@ class Inbox:
     def _commit(self, arrivals: list[Arrival]) -> list[bool]:
         results = self._store(arrivals)
         if any(arrival.door == "webhook" for arrival in arrivals):
-            self.last_arrival = time.monotonic()
+            self._arrival_before, self.last_arrival = self.last_arrival, time.monotonic()
         self._dirty.set()
         self._on_commit()
         return results

@@ -147,3 +147,26 @@ def test_pruning_empties_only_bodies_whose_deliveries_are_done_and_keeps_ids(tmp
         assert inbox.arrival(key(delivery)).body.startswith(b'{"n"')
     assert inbox.put(arrival("done-1")) is False  # still a duplicate
     assert inbox.prune_bodies(main, "9999-01-01T00:00:00+00:00") == 0  # nothing left to do
+
+
+def test_a_burst_of_webhooks_is_busy_and_one_webhook_alone_is_not(
+    inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker gives way to the door while webhooks pour in; a single webhook's workflow starts at once."""
+    clock = [1000.0]
+    monkeypatch.setattr("adapters.local.inbox.time.monotonic", lambda: clock[0])
+    assert not inbox.busy()
+    inbox.put(arrival("d-1"))
+    assert not inbox.busy()  # one webhook, however recent
+    clock[0] += 0.004
+    inbox.put(arrival("d-2"))
+    assert inbox.busy()  # two within 10 ms: a burst
+    clock[0] += 0.011
+    assert not inbox.busy()  # it is over
+    clock[0] += 5.0
+    inbox.put(arrival("d-3"))
+    assert not inbox.busy()
+    report = Arrival("report", "r-1", "status", b"{}", "r-1", datetime.now(UTC))
+    clock[0] += 0.001
+    inbox.put(report)
+    assert not inbox.busy()  # reports are not webhooks pouring in
