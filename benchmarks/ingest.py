@@ -248,7 +248,7 @@ def main() -> None:
         wait_quiet(url)
         rounds = [throughput_round(r, args, port, bare_port, url, bare_requests, serve.pid) for r in range(args.rounds)]
         print("latency phase...", file=sys.stderr, flush=True)
-        delays = sorted(asyncio.run(latency(url, port, args.latency_samples, args.pace)))
+        delays = asyncio.run(latency(url, port, args.latency_samples, args.pace))
     finally:
         serve.terminate()
         bare.terminate()
@@ -319,11 +319,14 @@ def report(args: argparse.Namespace, rounds: list[Round], delays: list[float]) -
         f"server CPU per full workflow (ingest + drain): {spread([r.cpu / args.requests * 1000 for r in rounds], '{:.1f}')} ms,"
         f" i.e. {spread([args.requests / r.cpu for r in rounds], '{:.0f}')} workflows per CPU-second"
     )
-    p50 = statistics.median(delays) * 1000
-    p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] * 1000
+    ordered = sorted(delays)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     print(
         f"webhook -> EnvironmentDeployRequested ({len(delays)} samples, one every {args.pace}s): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
     )
+    slowest = sorted(range(len(delays)), key=lambda n: -delays[n])[:3]
+    print("  slowest: " + ", ".join(f"sample {n + 1} {delays[n] * 1000:.1f} ms" for n in slowest))
 
 
 if __name__ == "__main__":
