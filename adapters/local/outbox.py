@@ -81,17 +81,17 @@ def write_trace(conn: sqlite3.Connection, rows: Sequence[TraceRow]) -> None:
 
 
 def publish(conn: sqlite3.Connection, router: Router, envelopes: Sequence[Envelope], at: datetime) -> None:
-    """Archive sealed, validated envelopes and queue one delivery per matching rule."""
+    """Archive sealed, validated envelopes, trace them as published and queue one delivery per matching rule."""
     archive(conn, envelopes, at)
     for envelope in envelopes:
+        trace(conn, "published", envelope, at)
         for rule in router.targets(envelope):
             enqueue(conn, envelope, rule.name, rule.service, at)
 
 
-def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetime, *, traced: bool = True) -> None:
-    """Archive sealed, validated envelopes (with their `published` trace records unless `traced` is False: the
-    caller records them), queueing nothing: the caller delivers them before its transaction commits, or queues
-    what it has not delivered (`enqueue`)."""
+def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetime) -> None:
+    """Archive sealed, validated envelopes, and nothing else: the caller traces them as published and delivers
+    them before its transaction commits, or queues what it has not delivered (`enqueue`)."""
     for envelope in envelopes:
         conn.execute(
             "INSERT INTO events (id, detail_type, source, correlation_id, causation_id, time, envelope)"
@@ -106,8 +106,6 @@ def archive(conn: sqlite3.Connection, envelopes: Sequence[Envelope], at: datetim
                 envelope.to_json(),
             ),
         )
-        if traced:
-            trace(conn, "published", envelope, at)
 
 
 # The `next_due` of a delivery that continues work a batch started and did not finish: due before anything

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -243,15 +243,6 @@ def spec_router() -> Router:
     return Router(Contract.load())
 
 
-@contextmanager
-def _held(*records: AbstractContextManager[None]) -> Iterator[None]:
-    """Hold the records of outside calls (the call log's, the embedded world's journal) for a batch."""
-    with ExitStack() as stack:
-        for held in records:
-            stack.enter_context(held)
-        yield
-
-
 DEFAULT_RETRY = RetryPolicy(maximum_attempts=8, maximum_event_age=timedelta(hours=2))
 
 
@@ -323,6 +314,13 @@ def build_system(
         autocheckpoint=False,
     )
     inbox = Inbox(inbox_db, committed)
+
+    @contextmanager
+    def held() -> Iterator[None]:
+        """The records of a batch's outside calls (the call log's, the embedded world's journal), held."""
+        with calls.held(), outside.hold():
+            yield
+
     worker = Worker(
         db,
         router,
@@ -333,7 +331,7 @@ def build_system(
         policy=retry,
         on_commit=notifier.notify,
         inbox=inbox,
-        hold=lambda: _held(calls.held(), outside.hold()),
+        hold=held,
     )
     system = System(
         settings,

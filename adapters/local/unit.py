@@ -46,7 +46,7 @@ class SqliteUnit:
         if self.queue:
             outbox.publish(self.conn, self.router, published, self.ports.clock.now())
         else:
-            outbox.archive(self.conn, published, self.ports.clock.now(), traced=False)
+            outbox.archive(self.conn, published, self.ports.clock.now())
 
 
 @contextmanager

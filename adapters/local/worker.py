@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -167,18 +167,14 @@ class Worker:
                     return ran, work
         return ran, work
 
-    def _unqueued(self, published: Iterable[Envelope]) -> list[outbox.DueDelivery]:
+    def _unqueued(self, published: Sequence[Envelope]) -> list[outbox.DueDelivery]:
         """The deliveries of events just published, to run in this transaction (no row yet)."""
+        if not published:
+            return []
+        now = self._ports.clock.now().timestamp()
         return [
             outbox.DueDelivery(
-                None,
-                outbox.EVENT,
-                envelope.event_id,
-                rule.name,
-                rule.service,
-                envelope.correlation_id,
-                0,
-                self._ports.clock.now().timestamp(),
+                None, outbox.EVENT, envelope.event_id, rule.name, rule.service, envelope.correlation_id, 0, now
             )
             for envelope in published
             for rule in self._router.targets(envelope)
