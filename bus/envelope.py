@@ -44,6 +44,14 @@ class Envelope(events.Envelope):
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '/'}: {e['msg']}" for e in error.errors())
             raise InvalidEnvelopeError(f"not an EventBridge envelope: {problems}") from None
 
+    @classmethod
+    def stamped(cls, wire: dict[str, Any]) -> Envelope:
+        """An envelope a bus has just stamped, its fields in `WIRE_ORDER` and in JSON form already (`time` with
+        its `Z`): validated as `from_wire` does, and `wire` is what `to_wire` gives (it is not dumped again)."""
+        envelope = cls.from_wire(wire)
+        envelope.__dict__["_wire"] = wire
+        return envelope
+
     def to_wire(self) -> dict[str, Any]:
         """The JSON object EventBridge carries (`replay-name` only on replays). Made once: read, do not change."""
         return self._wire

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from pydantic_core import PydanticSerializationError
 
@@ -155,11 +154,12 @@ class Sealer:
         for event in batch:
             self.router.check_send(service, event)
         now = self.clock.now()
+        stamps = (format_time(now), format_time(now, whole_seconds=True))  # one time for the whole batch
         sealed = []
         for event in batch:
             event_id = self.new_id()
             correlation_id = correlation_id or event_id
-            sealed.append(self._seal(event, service, event_id, now, correlation_id, causation_id))
+            sealed.append(self._seal(event, service, event_id, stamps, correlation_id, causation_id))
         return sealed
 
     def _seal(
@@ -167,23 +167,27 @@ class Sealer:
         event: Event,
         service: str,
         event_id: str,
-        now: datetime,
+        stamps: tuple[str, str],
         correlation_id: str,
         causation_id: str | None,
     ) -> Envelope:
+        """`stamps`: the metadata's `occurred_at` and the envelope's `time` (whole seconds)."""
+        occurred_at, time = stamps
         metadata = {
             "event_id": event_id,
             "correlation_id": correlation_id,
             "causation_id": causation_id,
-            "occurred_at": format_time(now),
+            "occurred_at": occurred_at,
         }
         fields = {
+            "version": "0",
             "id": event_id,
             "detail-type": event.detail_type,
             "source": source_of(service),
             "account": self.account,
-            "time": format_time(now, whole_seconds=True),
+            "time": time,
             "region": self.region,
+            "resources": [],
         }
         try:
             body = event.model_dump(mode="json", exclude={"metadata"}, warnings=False)
@@ -194,7 +198,7 @@ class Sealer:
                 detail_type=event.detail_type,
                 envelope=bare,
             ) from error
-        envelope = Envelope.from_wire({**fields, "detail": {"metadata": metadata, **body}})
+        envelope = Envelope.stamped({**fields, "detail": {"metadata": metadata, **body}})
         envelope.check_sent()  # strictly, now: an invalid detail is never published (decision 0009)
         return envelope
 

@@ -146,3 +146,14 @@ def test_a_command_publishes_in_its_unit_and_raises_what_the_work_raises() -> No
     assert result == "made" and [e.correlation_id for e in published] == ["req-1"]
     with pytest.raises(KeyError):
         command("apps", lambda ports: (_ for _ in ()).throw(KeyError("app_9")), ledger.begin, sealer(), "req-2")
+
+
+@pytest.mark.parametrize(("name", "service"), [("AppCreated", "apps"), ("EnvironmentStatusChanged", "environments")])
+def test_a_sealed_envelope_goes_on_the_wire_as_a_reader_rebuilds_it(name: str, service: str) -> None:
+    """The sealer keeps the wire form it stamped instead of dumping the envelope again: it must be the very form
+    (fields, their order, `time` with its `Z`) that a reader's envelope, read back from the JSON, dumps."""
+    envelope = sealed(name, service)
+    again = Envelope.from_wire(envelope.to_json())
+    assert list(envelope.to_wire().items()) == list(again.to_wire().items())
+    assert envelope.to_json() == again.to_json()
+    assert again.event() == envelope.event()
