@@ -54,6 +54,14 @@ class TraceRecord:
     duration_ms: float | None = None
 
 
+def parcel_ids(parcel: Envelope | Arrival, source: str | None = None) -> tuple[str, str, str, str, str | None]:
+    """What a trace record says of `parcel`: (event id, detail type, source service, correlation id, causation
+    id). An arrival is named by its key and label, and comes from `source` (its door's trigger) or its door."""
+    if isinstance(parcel, Arrival):
+        return parcel.key, parcel.label, source or parcel.door, parcel.correlation_id, None
+    return parcel.event_id, parcel.detail_type, parcel.source_service, parcel.correlation_id, parcel.causation_id
+
+
 def record(
     seq: int,
     kind: TraceKind,
@@ -70,19 +78,7 @@ def record(
     duration_ms: float | None = None,
 ) -> TraceRecord:
     """The record of one step of `parcel`; `source` names who sent an arrival (its door's trigger)."""
-    if isinstance(parcel, Arrival):
-        ids: tuple[str, str, str, str, str | None] = (
-            parcel.key,
-            parcel.label,
-            source or parcel.door,
-            parcel.correlation_id,
-            None,
-        )
-        envelope = None
-    else:
-        ids = (parcel.event_id, parcel.detail_type, parcel.source_service, parcel.correlation_id, parcel.causation_id)
-        envelope = parcel
-    event_id, detail_type, source_service, correlation_id, causation_id = ids
+    event_id, detail_type, source_service, correlation_id, causation_id = parcel_ids(parcel, source)
     return TraceRecord(
         seq=seq,
         at=at,
@@ -97,7 +93,7 @@ def record(
         attempt=attempt,
         error=error,
         due_at=due_at,
-        envelope=envelope,
+        envelope=None if isinstance(parcel, Arrival) else parcel,
         note=note,
         duration_ms=duration_ms,
     )

@@ -15,7 +15,7 @@ from bus.deadletters import DeadLetter
 from bus.envelope import Envelope
 from bus.errors import RedriveError
 from bus.routing import Router
-from bus.trace import TraceKind, record
+from bus.trace import TraceKind, parcel_ids, record
 from ports import Arrival
 
 EVENT = "event"  # a delivery of an archived envelope to one rule's target
@@ -56,22 +56,33 @@ def trace(conn: sqlite3.Connection, kind: TraceKind, parcel: Envelope | Arrival,
     conn.execute(_TRACE_INSERT, trace_row(kind, parcel, at, **facts))
 
 
-def trace_row(kind: TraceKind, parcel: Envelope | Arrival, at: datetime, **facts: Any) -> TraceRow:
-    """The row of one step, for `write_trace`."""
-    step = record(0, kind, parcel, at, **facts)
+def trace_row(
+    kind: TraceKind,
+    parcel: Envelope | Arrival,
+    at: datetime,
+    *,
+    source: str | None = None,
+    target_service: str | None = None,
+    target: str | None = None,
+    attempt: int = 0,
+    error: str | None = None,
+    duration_ms: float | None = None,
+) -> TraceRow:
+    """The row of one step, for `write_trace` (the facts are those of `bus.trace.record` that a row keeps)."""
+    event_id, detail_type, source_service, correlation_id, causation_id = parcel_ids(parcel, source)
     return (
-        step.at.isoformat(),
-        step.kind,
-        step.event_id,
-        step.detail_type,
-        step.source_service,
-        step.target_service,
-        step.target,
-        step.correlation_id,
-        step.causation_id,
-        step.attempt,
-        step.error,
-        step.duration_ms,
+        at.isoformat(),
+        kind,
+        event_id,
+        detail_type,
+        source_service,
+        target_service,
+        target,
+        correlation_id,
+        causation_id,
+        attempt,
+        error,
+        duration_ms,
     )
 
 
