@@ -47,6 +47,7 @@ def serve(
     """Run every service locally: webhooks, runtime reports, the REST API and the console, on SQLite."""
     import uvicorn
 
+    from adapters.local import gcwatch
     from adapters.local.db import SchemaVersionError
     from adapters.local.protocol import deadline_protocol, raise_file_limit
     from adapters.local.server import create_app
@@ -75,6 +76,7 @@ def serve(
     # garbage collector's full passes, which otherwise walk all of it (~35 ms each) in the middle of bursts.
     gc.collect()
     gc.freeze()
+    gcwatch.install()  # /healthz says how often the collector paused the process, and for how long
     raise_file_limit()
     config = uvicorn.Config(
         app,

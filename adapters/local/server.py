@@ -29,7 +29,7 @@ from adapters.http.backend import Backend
 from adapters.http.clone_access import runtime_clone_access
 from adapters.http.doors import GitHubWebhooks, gitlab_webhook, runtime_current, runtime_logs, runtime_report
 from adapters.http.errors import ApiError, http_error, server_error
-from adapters.local import console_stream, views
+from adapters.local import console_stream, gcwatch, views
 from adapters.local.console_actions import ACTIONS
 from adapters.local.console_api import CONSOLE
 from adapters.local.requestlog import RequestLog
@@ -55,6 +55,7 @@ async def healthz(request: Request) -> JSONResponse:
             "pending_deliveries": pending,
             "dead_letters": dead,
             "outside": system.outside.described,
+            **({"gc": watched} if (watched := gcwatch.summary()) is not None else {}),
         }
 
     return JSONResponse(await run_in_threadpool(counts))

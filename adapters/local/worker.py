@@ -52,8 +52,9 @@ _BATCH_SECONDS = 0.05
 _MAX_PAUSE = 1.0
 # Envelopes this worker sealed or loaded, kept for the deliveries still to come (those a batch left queued):
 # an event is then read from SQLite and validated on receipt once, not once per batch its targets fall into.
-# About 7 KB each.
-_RECENT_ENVELOPES = 8192
+# A batch of 50 ms leaves a few hundred at most. Each is about 22 objects the garbage collector tracks, and a
+# full collection walks every one of them: 8,192 kept made full collections of 100-170 ms in a drain.
+_RECENT_ENVELOPES = 1024
 # The worker's connection keeps up to 64 MiB of pages (SQLite's default is 2): the ledgers' indexes outgrow 2 MiB
 # after a few thousand workflows, and every delivery then read their pages back from the OS. The doors' and the
 # API's connections keep the default (there are many of them, and they read little).

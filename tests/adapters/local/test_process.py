@@ -57,6 +57,9 @@ def test_kill_9_in_a_burst_loses_no_acknowledged_delivery_and_duplicates_no_effe
             return previews if done and health["pending_deliveries"] == 0 else None
 
         previews = wait_for(settled, "every acknowledged delivery to reach a running preview", timeout=240)
+        collector = httpx.get(f"{server.url}/healthz").json()["gc"]  # serve watches its collector's pauses
+        assert sum(collector["collections"]) > 0 and collector["frozen_objects"] > 0
+        assert len(collector["longest"]) > 0 and collector["longest"][0]["ms"] >= collector["longest"][-1]["ms"]
         assert httpx.get(f"{server.url}/api/dead-letters", headers=AUTH).json() == []
         events = httpx.get(f"{server.url}/api/events?limit=1000", headers=AUTH).json()
         _live_stream_sees_a_new_delivery(server)
