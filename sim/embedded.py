@@ -27,6 +27,8 @@ from sim.fakes.github import FakeGitHub
 from sim.fakes.gitlab import FakeGitLab
 
 REDACTED = "<redacted>"
+# The calls each fake remembers in memory (`Recorder.keep_last`): the journal and the call log hold all of them.
+KEEP_CALLS = 1000
 
 
 _SCHEMA = """
@@ -223,9 +225,10 @@ class EmbeddedOutside:
     def reset(self) -> None:
         """Forget every call: an empty journal and fakes as new (in place: the runtime player holds the fake
         fly.io). For the console's reset of a data dir."""
-        for wrapper in (self.github, self.flyio, self.dns):
+        for wrapper in (self.github, self.gitlab, self.flyio, self.dns):
             with wrapper._lock:
                 fresh = type(wrapper.fake)()
+                fresh.keep_last(KEEP_CALLS)
                 wrapper.fake.__dict__.update(fresh.__dict__)
         self.journal.clear()
 
@@ -234,6 +237,8 @@ def open_outside(path: Path) -> EmbeddedOutside:
     """Fresh fakes with the journal at `path` replayed into them."""
     journal = Journal(path)
     github, gitlab, flyio, dns = FakeGitHub(), FakeGitLab(), FakeFlyIO(), FakeDNS()
+    for fake in (github, gitlab, flyio, dns):
+        fake.keep_last(KEEP_CALLS)
     for port, method, args in journal.entries():
         if port == "github":
             getattr(github, method)(*args)
