@@ -29,7 +29,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -155,9 +157,11 @@ def wait_quiet(url: str) -> None:
         time.sleep(0.2)
 
 
-async def latency(url: str, port: int, samples: int, pace: float) -> list[float]:
-    """Seconds from sending each webhook to its EnvironmentDeployRequested arriving on the SSE stream."""
+async def latency(url: str, port: int, samples: int, pace: float) -> tuple[list[float], list[str]]:
+    """Seconds from sending each webhook to its EnvironmentDeployRequested arriving on the SSE stream, and the
+    wall-clock time (UTC) each was sent at."""
     sent: dict[str, float] = {}
+    at: list[str] = []
     seen: dict[str, float] = {}
     async with (
         httpx.AsyncClient(timeout=None) as client,
@@ -178,6 +182,7 @@ async def latency(url: str, port: int, samples: int, pace: float) -> list[float]
         for n in range(samples):
             body, headers = webhook(50_000 + n, "lat")
             sent[headers["X-GitHub-Delivery"]] = time.perf_counter()
+            at.append(datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
             writer.write(raw_request(port, "/webhooks/github", body, headers))
             await writer.drain()
             assert await _read_response(reader) == 202
@@ -190,7 +195,7 @@ async def latency(url: str, port: int, samples: int, pace: float) -> list[float]
                 f"{len(missing)} of {samples} never reached EnvironmentDeployRequested: {missing[:5]}"
             ) from None
         writer.close()
-    return [seen[k] - sent[k] for k in sent]
+    return [seen[k] - sent[k] for k in sent], at
 
 
 def main() -> None:
@@ -248,13 +253,16 @@ def main() -> None:
         wait_quiet(url)
         rounds = [throughput_round(r, args, port, bare_port, url, bare_requests, serve.pid) for r in range(args.rounds)]
         print("latency phase...", file=sys.stderr, flush=True)
-        delays = asyncio.run(latency(url, port, args.latency_samples, args.pace))
+        collector_before = httpx.get(f"{url}/healthz", timeout=10).json().get("gc")
+        delays, sent_at = asyncio.run(latency(url, port, args.latency_samples, args.pace))
+        collector = httpx.get(f"{url}/healthz", timeout=10).json().get("gc")
     finally:
         serve.terminate()
         bare.terminate()
         serve.wait()
         bare.wait()
-    report(args, rounds, delays)
+    report(args, rounds, delays, sent_at)
+    collected(collector_before, collector)
 
 
 @dataclass
@@ -288,7 +296,7 @@ def throughput_round(
     return Round(args.requests / took, args.requests / bare_took, drained, cpu, statuses, bare_statuses)
 
 
-def report(args: argparse.Namespace, rounds: list[Round], delays: list[float]) -> None:
+def report(args: argparse.Namespace, rounds: list[Round], delays: list[float], sent_at: list[str]) -> None:
     def total(counts: list[dict[int, int]]) -> dict[int, int]:
         return {k: sum(c.get(k, 0) for c in counts) for k in sorted({k for c in counts for k in c})}
 
@@ -326,7 +334,21 @@ def report(args: argparse.Namespace, rounds: list[Round], delays: list[float]) -
         f"webhook -> EnvironmentDeployRequested ({len(delays)} samples, one every {args.pace}s): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
     )
     slowest = sorted(range(len(delays)), key=lambda n: -delays[n])[:3]
-    print("  slowest: " + ", ".join(f"sample {n + 1} {delays[n] * 1000:.1f} ms" for n in slowest))
+    print("  slowest: " + ", ".join(f"sample {n + 1} {delays[n] * 1000:.1f} ms (sent {sent_at[n]})" for n in slowest))
+
+
+def collected(before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    """The server's garbage collector during the latency phase (`/healthz`), to tell its pauses from a spike."""
+    if before is None or after is None:
+        print("collector: not reported by this server's /healthz")
+        return
+    runs = [a - b for a, b in zip(after["collections"], before["collections"], strict=True)]
+    took = [a - b for a, b in zip(after["total_ms"], before["total_ms"], strict=True)]
+    print(f"collector during the latency phase: collections per generation {runs}, ms {[round(t) for t in took]}")
+    print(
+        "  longest pauses since start: "
+        + ", ".join(f"{p['ms']} ms (gen {p['generation']}, {p['at']})" for p in after["longest"][:3])
+    )
 
 
 if __name__ == "__main__":
