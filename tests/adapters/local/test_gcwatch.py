@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -47,3 +48,49 @@ def test_without_a_watch_health_says_nothing_of_the_collector(monkeypatch: pytes
         assert gcwatch.install() is watch and gcwatch.summary() is not None
     finally:
         gc.callbacks.remove(watch)
+
+
+def test_freeze_counts_the_frozen_objects_once_and_health_does_not_walk_them_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gcwatch, "_installed", None)
+    counted: list[int] = []
+    real_count = gc.get_freeze_count
+
+    def count() -> int:
+        counted.append(real_count())
+        return counted[-1]
+
+    monkeypatch.setattr(gc, "get_freeze_count", count)
+    try:
+        frozen = gcwatch.freeze()
+        assert frozen > 0 and counted == [frozen]
+        for _ in range(3):  # /healthz, polled: each reads the count kept at freeze time
+            assert gcwatch.summary()["frozen_objects"] == frozen  # type: ignore[index]
+        assert counted == [frozen]
+    finally:
+        gc.unfreeze()
+        if gcwatch._installed is not None:
+            gc.callbacks.remove(gcwatch._installed)
+
+
+def test_a_collection_that_starts_while_health_is_read_does_not_hang_it(pauses: gcwatch.Pauses) -> None:
+    """`/healthz` hung for good under load: `summary` held a lock, a collection started inside it, and the
+    callback waited for that lock on the same thread (every later `/healthz` then waited too)."""
+    finished = threading.Event()
+
+    def read() -> None:
+        for _ in range(200):
+            pauses.summary()
+        finished.set()
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(1)  # a collection at nearly every allocation, so some start inside `summary`
+    try:
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+    finally:
+        gc.set_threshold(*threshold)
+    assert finished.is_set(), "summary() never returned: a collection inside it waited on itself"
+    assert sum(pauses.summary()["collections"]) > 0
