@@ -143,10 +143,9 @@ def service_of(source: str) -> str:
 
 def format_time(moment: datetime, *, whole_seconds: bool = False) -> str:
     """ISO 8601 in UTC with a `Z`, as EventBridge writes `time` (whole seconds) and metadata timestamps."""
-    moment = moment.astimezone(UTC)
-    if whole_seconds or moment.microsecond == 0:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # `2026-12-08T02:35:30.228185+00:00` (no fraction when it is 0); a third of strftime's time
+    text = moment.astimezone(UTC).isoformat()
+    return (text[:19] if whole_seconds else text[:-6]) + "Z"
 
 
 __all__ = ["Envelope", "InvalidEnvelopeError", "format_time", "service_of"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from bus.envelope import format_time
 from sim.clock import NaiveTimeError, VirtualClock
 from sim.ids import SequentialIds, base36
 
@@ -56,3 +57,22 @@ def test_base36() -> None:
     assert [base36(n) for n in (0, 9, 10, 35, 36, 1295, 1296)] == ["0", "9", "a", "z", "10", "zz", "100"]
     with pytest.raises(ValueError, match="-1"):
         base36(-1)
+
+
+@pytest.mark.parametrize(
+    ("moment", "precise", "whole"),
+    [
+        (datetime(2026, 12, 8, 2, 35, 30, 228185, tzinfo=UTC), "2026-12-08T02:35:30.228185Z", "2026-12-08T02:35:30Z"),
+        (datetime(2026, 12, 8, 2, 35, 30, 6, tzinfo=UTC), "2026-12-08T02:35:30.000006Z", "2026-12-08T02:35:30Z"),
+        (datetime(2026, 12, 8, 2, 35, 30, tzinfo=UTC), "2026-12-08T02:35:30Z", "2026-12-08T02:35:30Z"),  # no .000000
+        (
+            datetime(2026, 12, 8, 4, 35, 30, 500000, tzinfo=timezone(timedelta(hours=2))),  # told in UTC
+            "2026-12-08T02:35:30.500000Z",
+            "2026-12-08T02:35:30Z",
+        ),
+        (datetime(999, 1, 2, 3, 4, 5, 7, tzinfo=UTC), "0999-01-02T03:04:05.000007Z", "0999-01-02T03:04:05Z"),
+    ],
+)
+def test_times_are_written_as_eventbridge_writes_them(moment: datetime, precise: str, whole: str) -> None:
+    assert format_time(moment) == precise
+    assert format_time(moment, whole_seconds=True) == whole
