@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ports import BranchHead, CloneAccess, CommentRef, DnsEntry, MachineSpec
+from ports.codec import dumps
 from sim.fakes.dns import FakeDNS
 from sim.fakes.flyio import FakeFlyIO
 from sim.fakes.github import FakeGitHub
@@ -50,7 +51,7 @@ class Journal:
         self._held = threading.local()
 
     def record(self, port: str, method: str, args: list[Any], key: str | None = None) -> None:
-        row = (port, method, key, json.dumps(args), datetime.now(UTC).isoformat())
+        row = (port, method, key, dumps(args), datetime.now(UTC).isoformat())
         held: list[tuple[str, str, str | None, str, str]] | None = getattr(self._held, "rows", None)
         if held is not None:
             held.append(row)
@@ -180,7 +181,7 @@ class JournaledFlyIO:
         with self._lock:
             machine_id = self.fake.run_machine(spec, idempotency_key)
             shown = {k: (REDACTED if "TOKEN" in k else v) for k, v in spec.env.items()}
-            args = [dataclasses.asdict(dataclasses.replace(spec, env=shown)), idempotency_key]
+            args = [spec.to_json(env=shown), idempotency_key]
             self._journal.record("flyio", "run_machine", args, idempotency_key)
             return machine_id
 

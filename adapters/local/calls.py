@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ports import DNS, BranchHead, CloneAccess, CommentRef, DnsEntry, FlyIO, GitHub, GitLab, MachineSpec
+from ports.codec import dumps
 
 T = TypeVar("T")
 KEEP = 5000  # calls kept; older ones are deleted as new ones come in
@@ -109,8 +110,8 @@ class CallLog:
             datetime.now(UTC).isoformat(),
             port,
             method,
-            json.dumps(args, default=str),
-            None if result is None else json.dumps(result, default=str),
+            dumps(args),
+            None if result is None else dumps(result),
             error,
             duration,
             caller.service if caller else None,
@@ -321,7 +322,7 @@ class RecordedFlyIO:
         self._log.call("flyio", "set_secrets", args, lambda: self.inner.set_secrets(app_name, secrets), _ok)
 
     def run_machine(self, spec: MachineSpec, idempotency_key: str) -> str:
-        args = {**asdict(spec), "env": _redacted(spec.env), "idempotency_key": idempotency_key}
+        args = {**spec.to_json(env=_redacted(spec.env)), "idempotency_key": idempotency_key}
         return self._log.call(
             "flyio", "run_machine", args, lambda: self.inner.run_machine(spec, idempotency_key), lambda m: {"id": m}
         )

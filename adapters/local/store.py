@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from events.models import EnvironmentType
-from ports.codec import from_data, from_json, to_json
+from ports.codec import dumps, from_data, from_json, to_json
 from ports.previews import previews_of
 from ports.values import App, Environment, FeedItem, StoredSecret, UsageMark
 
@@ -183,7 +183,7 @@ class SqliteFeed:
     def push(self, item: FeedItem) -> None:
         self._conn().execute(
             "INSERT INTO feed (kind, subject, summary, at, data) VALUES (?, ?, ?, ?, ?)",
-            (item.kind, item.subject, item.summary, item.at.isoformat(), json.dumps(item.data, default=str)),
+            (item.kind, item.subject, item.summary, item.at.isoformat(), dumps(item.data)),
         )
 
     def recent(self, limit: int = 100) -> list[FeedItem]:
