@@ -153,7 +153,15 @@ def start(cmd: list[str], env: dict[str, str], health: str, cwd: Path = ROOT) ->
 
 
 def wait_quiet(url: str) -> None:
-    while httpx.get(f"{url}/healthz", timeout=10).json()["pending_deliveries"]:
+    """Until the server's backlog is worked off. A server that stops answering `/healthz` is named, not
+    waited on: a hang is a finding (one was a deadlock in the collector's watch), not a slow drain."""
+    while True:
+        try:
+            pending = httpx.get(f"{url}/healthz", timeout=30).json()["pending_deliveries"]
+        except httpx.TimeoutException:
+            raise SystemExit(f"{url}/healthz did not answer within 30 s: the server hangs") from None
+        if not pending:
+            return
         time.sleep(0.2)
 
 
