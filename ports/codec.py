@@ -40,14 +40,21 @@ def from_data(kind: type[T], data: Mapping[str, Any]) -> T:
     return value
 
 
-def dumps(data: Any) -> str:
-    """Compact JSON text of JSON-mode data, for a column read back with `json.loads`; what JSON has no type for
-    is written as its `str` (as `json.dumps(..., default=str)` does). orjson, at several times json's speed:
-    these are written for most deliveries (the feed, the call log, the outside world's journal)."""
+def dumps(data: Any, *, lenient: bool = True) -> str:
+    """Compact JSON text, for a column read back with `json.loads`. orjson, at several times json's speed: these
+    are written for most deliveries (the feed, the call log, the outside world's journal).
+
+    `lenient`: what JSON has no type for is written as text (as `json.dumps(..., default=str)` does; orjson writes
+    datetimes and dataclasses as JSON of their own). Otherwise it is refused with TypeError, as `json.dumps`
+    refuses it: what is read back to be replayed must come back as it went in."""
+    if lenient:
+        default, option = str, orjson.OPT_NON_STR_KEYS
+    else:
+        default, option = None, orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     try:
-        return orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:  # an integer beyond 64 bits, which orjson refuses
-        return json.dumps(data, default=str, separators=(",", ":"))
+        return orjson.dumps(data, default=default, option=option).decode()
+    except TypeError:  # an integer beyond 64 bits, which orjson refuses; or what json refuses too (not lenient)
+        return json.dumps(data, default=default, separators=(",", ":"))
 
 
 def to_json(value: object) -> bytes:

@@ -51,7 +51,7 @@ class Journal:
         self._held = threading.local()
 
     def record(self, port: str, method: str, args: list[Any], key: str | None = None) -> None:
-        row = (port, method, key, dumps(args), datetime.now(UTC).isoformat())
+        row = (port, method, key, dumps(args, lenient=False), datetime.now(UTC).isoformat())
         held: list[tuple[str, str, str | None, str, str]] | None = getattr(self._held, "rows", None)
         if held is not None:
             held.append(row)

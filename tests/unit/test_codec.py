@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import pytest
 
 from ports.codec import dumps
 
@@ -25,3 +28,19 @@ def test_what_json_has_no_type_for_is_written_as_its_text_and_keys_as_strings() 
 def test_integers_beyond_64_bits_are_written_too() -> None:
     huge = 2**70
     assert json.loads(dumps({"pr_number": huge})) == {"pr_number": huge}
+
+
+@dataclass
+class Spec:
+    name: str
+
+
+@pytest.mark.parametrize("value", [datetime(2026, 12, 8, tzinfo=UTC), Spec("x"), {1, 2}, object()])
+def test_what_is_replayed_refuses_what_would_not_come_back_as_it_went_in(value: object) -> None:
+    with pytest.raises(TypeError):
+        dumps(["run_machine", value], lenient=False)
+
+
+def test_what_is_replayed_keeps_json_values_and_big_integers() -> None:
+    data = ["github", 2**70, {"body": "é"}, None, 1.5]
+    assert json.loads(dumps(data, lenient=False)) == data
