@@ -71,7 +71,9 @@ def repository(n: int) -> str:
     return f"bench-org/repo-{n % APPS}"
 
 
-def webhook(n: int, prefix: str) -> tuple[bytes, dict[str, str]]:
+def pull_request_opened(n: int) -> bytes:
+    """The body of GitHub's `pull_request.opened` delivery for pull request `n`, on branch `bench-n` of the
+    repository `repository(n)` (also what `benchmarks/services.py` stores)."""
     payload = github_json("pull_request.opened.json")
     payload["number"] = payload["pull_request"]["number"] = n
     for repo in (
@@ -81,7 +83,11 @@ def webhook(n: int, prefix: str) -> tuple[bytes, dict[str, str]]:
     ):
         repo["full_name"] = repository(n)
     payload["pull_request"]["head"]["ref"] = f"bench-{n}"
-    body = json.dumps(payload).encode()
+    return json.dumps(payload).encode()
+
+
+def webhook(n: int, prefix: str) -> tuple[bytes, dict[str, str]]:
+    body = pull_request_opened(n)
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     headers = {
         "X-GitHub-Event": "pull_request",

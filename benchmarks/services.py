@@ -15,7 +15,6 @@ Figures vary with the machine. They are for the record, not for tests.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -27,33 +26,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages and tests.fixtures
+sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages, and the deliveries ingest.py sends
 
 from pydantic import SecretStr
 
 from adapters.local.system import System
 from adapters.settings import LocalSettings
+from benchmarks.ingest import APPS, repository
+from benchmarks.ingest import pull_request_opened as body
 from ports import Arrival
 from services.apps import create_app
 from sim.embedded import JournaledFlyIO
-from tests.fixtures import github_json
 from wingcloud.outside import local_system
-
-APPS = 25
-
-
-def body(n: int) -> bytes:
-    payload = github_json("pull_request.opened.json")
-    payload["number"] = payload["pull_request"]["number"] = n
-    for repo in (
-        payload["repository"],
-        payload["pull_request"]["head"]["repo"],
-        payload["pull_request"]["base"]["repo"],
-    ):
-        repo["full_name"] = f"bench-org/repo-{n % APPS}"
-        repo["name"] = f"repo-{n % APPS}"
-    payload["pull_request"]["head"]["ref"] = f"bench-{n}"
-    return json.dumps(payload).encode()
 
 
 def work_off(system: System) -> None:
@@ -102,7 +86,7 @@ def run(workflows: int) -> tuple[float, float, Counter[str], Counter[str]]:
             for k in range(APPS):
                 system.command(
                     "apps",
-                    lambda ports, k=k: create_app("o", f"app{k}", f"bench-org/repo-{k}", "master", "main.w", 1, ports),
+                    lambda ports, k=k: create_app("o", f"app{k}", repository(k), "master", "main.w", 1, ports),
                 )
             work_off(system)
             for n in range(1, workflows + 1):
