@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ports import BranchHead, CloneAccess, CommentRef, DnsEntry, MachineSpec
 from ports.codec import dumps
+from sim.fakes._calls import Recorder
 from sim.fakes.dns import FakeDNS
 from sim.fakes.flyio import FakeFlyIO
 from sim.fakes.github import FakeGitHub
@@ -30,6 +31,7 @@ from sim.fakes.gitlab import FakeGitLab
 REDACTED = "<redacted>"
 # The calls each fake remembers in memory (`Recorder.keep_last`): the journal and the call log hold all of them.
 KEEP_CALLS = 1000
+F = TypeVar("F", bound=Recorder)
 
 
 _SCHEMA = """
@@ -228,18 +230,21 @@ class EmbeddedOutside:
         fly.io). For the console's reset of a data dir."""
         for wrapper in (self.github, self.gitlab, self.flyio, self.dns):
             with wrapper._lock:
-                fresh = type(wrapper.fake)()
-                fresh.keep_last(KEEP_CALLS)
-                wrapper.fake.__dict__.update(fresh.__dict__)
+                wrapper.fake.__dict__.update(_fresh(type(wrapper.fake)).__dict__)
         self.journal.clear()
+
+
+def _fresh(kind: type[F]) -> F:
+    """A new fake for the embedded world: it lives as long as the server, so it keeps only its latest calls."""
+    fake = kind()
+    fake.keep_last(KEEP_CALLS)
+    return fake
 
 
 def open_outside(path: Path) -> EmbeddedOutside:
     """Fresh fakes with the journal at `path` replayed into them."""
     journal = Journal(path)
-    github, gitlab, flyio, dns = FakeGitHub(), FakeGitLab(), FakeFlyIO(), FakeDNS()
-    for fake in (github, gitlab, flyio, dns):
-        fake.keep_last(KEEP_CALLS)
+    github, gitlab, flyio, dns = _fresh(FakeGitHub), _fresh(FakeGitLab), _fresh(FakeFlyIO), _fresh(FakeDNS)
     for port, method, args in journal.entries():
         if port == "github":
             getattr(github, method)(*args)
